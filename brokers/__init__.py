@@ -1,0 +1,69 @@
+"""brokers: one clean, blocking client for DXtrade and Match-Trader accounts.
+
+    >>> import brokers
+    >>> with brokers.DXTrade.from_env() as client:
+    ...     print(client.get_balance())
+
+Every failure is a :class:`brokers.BrokerError`; money is :class:`decimal.Decimal`.
+"""
+
+__version__ = "0.1.0"
+
+import logging
+
+from .base import BrokerClient
+from .dxtrade import DXTrade
+from .exceptions import (
+    AccessDeniedError,
+    AccountLockedError,
+    AuthenticationError,
+    BotProtectionError,
+    BrokerError,
+    ConfigurationError,
+    NetworkError,
+    OrderOutcomeUnknownError,
+    OrderRejectedError,
+    RateLimitError,
+    RequestRejectedError,
+    RequestTimeoutError,
+    ResponseError,
+    ServerError,
+    SessionExpiredError,
+)
+from .factory import Broker
+from .matchtrade import MatchTrade
+from .models import Account, Balance
+from .redaction import redact
+from .retry import RetryPolicy
+from .throttle import Rate, Throttle
+
+logging.getLogger("brokers").addHandler(logging.NullHandler())
+
+__all__ = [
+    "AccessDeniedError",
+    "Account",
+    "AccountLockedError",
+    "AuthenticationError",
+    "Balance",
+    "BotProtectionError",
+    "Broker",
+    "BrokerClient",
+    "BrokerError",
+    "ConfigurationError",
+    "DXTrade",
+    "MatchTrade",
+    "NetworkError",
+    "OrderOutcomeUnknownError",
+    "OrderRejectedError",
+    "Rate",
+    "RateLimitError",
+    "RequestRejectedError",
+    "RequestTimeoutError",
+    "ResponseError",
+    "RetryPolicy",
+    "ServerError",
+    "SessionExpiredError",
+    "Throttle",
+    "__version__",
+    "redact",
+]

@@ -1,0 +1,512 @@
+"""The shared base of the platform clients.
+
+:class:`BrokerClient` owns what every platform needs and no platform knows about: one
+``requests.Session`` (one kept-alive connection), a ``(connect, read)`` timeout on every
+request, the retry policy, the client-side throttle, the mapping of HTTP outcomes to typed
+errors, redacted logging, and the session life cycle (log in lazily, renew before expiry,
+renew once on a 401, one renewal for many threads).
+
+Thread model: a client may be shared by threads. Session renewal happens under a lock, so
+any number of threads that meet an expired session cause exactly one new login; requests
+themselves run in parallel over the session's connection pool (``pool_maxsize``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from . import __version__
+from .exceptions import (
+    AuthenticationError,
+    BotProtectionError,
+    BrokerError,
+    ConfigurationError,
+    NetworkError,
+    RateLimitError,
+    RequestRejectedError,
+    RequestTimeoutError,
+    ResponseError,
+    ServerError,
+    SessionExpiredError,
+)
+from .models import Account, Balance
+from .parsing import decode_json
+from .redaction import redact, redact_text
+from .retry import RetryPolicy, parse_retry_after
+from .throttle import Rate, Throttle
+
+log = logging.getLogger("brokers")
+
+DEFAULT_TIMEOUT = (5.0, 30.0)
+DEFAULT_USER_AGENT = f"brokers-python/{__version__} (+requests/{requests.__version__})"
+EXCERPT_CHARS = 160
+
+Timeout = float | tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A successful HTTP answer: status, headers, decoded JSON body (``None`` when empty)."""
+
+    status: int
+    headers: Mapping[str, str]
+    data: Any
+    cookies: dict[str, str] = field(default_factory=dict, repr=False)
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return text[:EXCERPT_CHARS] + ("..." if len(text) > EXCERPT_CHARS else "")
+
+
+def _looks_like_html(response: requests.Response) -> bool:
+    ctype = response.headers.get("Content-Type", "").lower()
+    return "html" in ctype or response.content.lstrip()[:1] == b"<"
+
+
+def _is_bot_challenge(response: requests.Response) -> bool:
+    if response.headers.get("cf-mitigated", "").lower() == "challenge":
+        return True
+    if response.status_code not in (403, 503) or not _looks_like_html(response):
+        return False
+    body = response.text[:20000].lower()
+    return any(
+        marker in body
+        for marker in ("just a moment", "cf-browser-verification", "challenge-platform", "cf_chl")
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(base_url: str) -> str:
+    """The base URL without a trailing slash; ``http://`` only for loopback hosts."""
+    if not base_url or not isinstance(base_url, str):
+        raise ConfigurationError("base_url is empty")
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"base_url {base_url!r} is not an http(s) URL",
+            hint="use the broker's address, like https://trade.example-broker.com",
+        )
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigurationError(
+            f"base_url {base_url!r} is plain http on a non-local host",
+            hint="use https:// (credentials must not travel unencrypted)",
+        )
+    return base_url.strip().rstrip("/")
+
+
+class BrokerClient:
+    """Base class of :class:`~brokers.DXTrade` and :class:`~brokers.MatchTrade`.
+
+    Options shared by every client (keyword arguments):
+
+    - ``timeout``: seconds, or a ``(connect, read)`` tuple; default ``(5, 30)``.
+    - ``session``: a ``requests.Session`` to use (it is not closed by :meth:`close`).
+    - ``user_agent``: the ``User-Agent`` header; default names this library and version.
+    - ``retry``: a :class:`~brokers.RetryPolicy` (``RetryPolicy.disabled()`` to switch off).
+    - ``throttle``: a :class:`~brokers.Throttle`, ``None`` for the platform's defaults, or
+      ``False`` to switch the client-side limiter off.
+    - ``pool_maxsize``: connections kept per host when threads share the client (default 10).
+    - ``clock``: the wall clock (``time.time``), replaceable in tests.
+    """
+
+    broker: ClassVar[str] = "broker"
+    default_rates: ClassVar[Mapping[str, Rate]] = {}
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        account: str | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        session: requests.Session | None = None,
+        user_agent: str | None = None,
+        retry: RetryPolicy | None = None,
+        throttle: Throttle | bool | None = None,
+        pool_maxsize: int = 10,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.base_url = check_base_url(base_url)
+        self.account = None if account in (None, "") else str(account)
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        if throttle is None or throttle is True:
+            throttle = Throttle(self.default_rates, sleep=self.retry.sleep)
+        self.throttle = throttle or Throttle.disabled()
+        self.user_agent = user_agent or DEFAULT_USER_AGENT
+        self._clock = clock
+        self._owns_http = session is None
+        self._http = session or self._new_http_session(pool_maxsize)
+        self._lock = threading.RLock()
+        self._generation = 0  # bumped by every login or renewal
+        self._logged_in = False
+        self._auth_failure: AuthenticationError | None = None
+        self._last_activity = 0.0  # clock() of the last answer: platforms time sessions from it
+
+    @staticmethod
+    def _new_http_session(pool_maxsize: int) -> requests.Session:
+        http = requests.Session()
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_maxsize, max_retries=0)
+        http.mount("https://", adapter)
+        http.mount("http://", adapter)
+        return http
+
+    # ------------------------------------------------------------------ public API
+
+    def login(self) -> bool:
+        """Log in now (also after an earlier failure); ``True`` or a typed error."""
+        with self._lock:
+            self._auth_failure = None
+            self._open()
+        return True
+
+    def accounts(self) -> list[Account]:
+        """Every trading account of the login."""
+        raise NotImplementedError
+
+    def get_balance(self, account: str | None = None) -> Balance:
+        """The balance of ``account`` (default: the client's account); logs in if needed."""
+        raise NotImplementedError
+
+    @property
+    def logged_in(self) -> bool:
+        return self._logged_in
+
+    def close(self) -> None:
+        """End the platform session (where the platform has a logout) and free the connection."""
+        with self._lock:
+            if self._logged_in:
+                try:
+                    self._close_session()
+                except BrokerError as exc:
+                    log.warning("%s: logout failed: %s", self.broker, exc)
+                finally:
+                    self._forget_session()
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> BrokerClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, user={self._user_label!r}, "
+            f"account={self.account!r}, logged_in={self._logged_in})"
+        )
+
+    # --------------------------------------------------- hooks for the platforms
+
+    @property
+    def _user_label(self) -> str:
+        """Who logs in (a login or e-mail, never a secret)."""
+        raise NotImplementedError
+
+    def _open_session(self) -> None:
+        """Log in and keep the session state. Called under the lock."""
+        raise NotImplementedError
+
+    def _renew_session(self) -> None:
+        """Renew an expiring or rejected session; by default a new login."""
+        self._open_session()
+
+    def _session_is_stale(self) -> bool:
+        """True when the session should be renewed before the next request."""
+        return False
+
+    def _close_session(self) -> None:
+        """Tell the platform the session ends (logout); default: nothing to say."""
+
+    def _forget_session(self) -> None:
+        """Drop the session state."""
+        self._logged_in = False
+
+    def _auth_headers(self, account: str | None) -> dict[str, str]:
+        raise NotImplementedError
+
+    def _error_details(self, data: Any) -> tuple[str | None, str | None]:
+        """The platform's error code and text from an error body."""
+        return None, None
+
+    def _refine_error(self, error: BrokerError, data: Any) -> BrokerError:
+        """Give a platform the chance to pick a more precise error class."""
+        return error
+
+    # ------------------------------------------------------- session life cycle
+
+    def _open(self) -> None:
+        try:
+            self._open_session()
+        except AuthenticationError as exc:
+            self._auth_failure = exc
+            raise
+        self._logged_in = True
+        self._generation += 1
+
+    def _renew(self) -> None:
+        try:
+            self._renew_session()
+        except AuthenticationError as exc:
+            self._forget_session()
+            self._auth_failure = exc
+            raise
+        self._logged_in = True
+        self._generation += 1
+
+    def _ensure_session(self) -> int:
+        """Log in or renew as needed; return the session generation in use."""
+        with self._lock:
+            if self._auth_failure is not None:
+                # Never repeat a refused login on our own: repeated bad logins lock accounts.
+                raise self._auth_failure
+            if not self._logged_in:
+                self._open()
+            elif self._session_is_stale():
+                log.info("%s: session about to expire, renewing", self.broker)
+                self._renew()
+            return self._generation
+
+    def _renew_after_401(self, generation: int) -> None:
+        with self._lock:
+            if self._generation == generation:  # nobody renewed since our request left
+                log.info("%s: session rejected (401), renewing once", self.broker)
+                self._renew()
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        account: str | None = None,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        write: bool = False,
+    ) -> Reply:
+        """An authenticated request. A 401 renews the session once and replays a read once;
+        a write is never replayed."""
+
+        def send() -> Reply:
+            all_headers = {**self._auth_headers(account), **(headers or {})}
+            return self._send(
+                method, path, json=json, params=params, headers=all_headers, idempotent=not write
+            )
+
+        generation = self._ensure_session()
+        try:
+            return send()
+        except AuthenticationError as exc:
+            if exc.status != 401:
+                raise
+            self._renew_after_401(generation)
+            if write:
+                raise
+        try:
+            return send()
+        except AuthenticationError as exc:
+            if exc.status != 401:
+                raise
+            raise SessionExpiredError(
+                "the session was rejected again right after a new login",
+                broker=self.broker,
+                status=401,
+                code=exc.code,
+                method=method,
+                path=path,
+            ) from exc
+
+    @contextlib.contextmanager
+    def _parsing(self, method: str, path: str) -> Iterator[None]:
+        """Attach this client's context to errors raised by the pure payload parsers."""
+        try:
+            yield
+        except BrokerError as exc:
+            if exc.broker is None:
+                exc.broker, exc.method, exc.path = self.broker, method, path
+            raise
+
+    # ---------------------------------------------------------------- transport
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool = True,
+        kind: str = "request",
+    ) -> Reply:
+        """Send one request (retried under the policy when ``idempotent``)."""
+
+        def once() -> Reply:
+            self.throttle.acquire("request")
+            if kind != "request":
+                self.throttle.acquire(kind)
+            return self._send_once(method, path, json=json, params=params, headers=headers)
+
+        return self.retry.call(once) if idempotent else once()
+
+    def _send_once(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+    ) -> Reply:
+        all_headers = {
+            "Accept": "application/json",
+            "User-Agent": self.user_agent,
+            **(headers or {}),
+        }
+        if json is not None:
+            log.debug("%s %s request body: %s", method, path, redact(json))
+        started = time.perf_counter()
+        try:
+            response = self._http.request(
+                method,
+                self.base_url + path,
+                json=json,
+                params=params,
+                headers=all_headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+            response.content  # read it all now so the connection goes back to the pool  # noqa: B018
+        except requests.RequestException as exc:
+            raise self._transport_error(exc, method, path) from exc
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        self._last_activity = self._clock()
+        log.info(
+            "%s %s %s -> %s in %.1f ms", self.broker, method, path, response.status_code, elapsed_ms
+        )
+        if log.isEnabledFor(logging.DEBUG) and response.content:
+            log.debug("%s %s response body: %s", method, path, redact_text(response.text[:2000]))
+        return self._reply(response, method, path)
+
+    def _transport_error(
+        self, exc: requests.RequestException, method: str, path: str
+    ) -> BrokerError:
+        kw = {"broker": self.broker, "method": method, "path": path}
+        if isinstance(exc, requests.Timeout):
+            phase = "connect" if isinstance(exc, requests.ConnectTimeout) else "answer"
+            return RequestTimeoutError(f"no {phase} within the timeout {self.timeout!r} s", **kw)
+        if isinstance(exc, requests.exceptions.SSLError):
+            error = NetworkError(
+                "TLS verification of the broker's certificate failed",
+                hint="check the host name in base_url; verification stays on",
+                **kw,
+            )
+            error.retryable = False  # a certificate problem does not heal by retrying
+            return error
+        if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):
+            return ConfigurationError(f"invalid URL for {path!r}", **kw)
+        reason = type(exc.__context__ or exc).__name__
+        return NetworkError(f"the connection to the broker failed ({reason})", **kw)
+
+    def _reply(self, response: requests.Response, method: str, path: str) -> Reply:
+        data = None
+        decode_failed = False
+        if response.content.strip():
+            try:
+                data = decode_json(response.content)
+            except ValueError:
+                decode_failed = True
+        status = response.status_code
+        if 200 <= status < 300:
+            if decode_failed or (data is None and _looks_like_html(response) and response.content):
+                raise ResponseError(
+                    "the answer is not JSON",
+                    broker=self.broker,
+                    status=status,
+                    method=method,
+                    path=path,
+                    excerpt=_excerpt(response.text),
+                    hint="the base URL may point at a web page instead of the API",
+                )
+            return Reply(status, response.headers, data, dict(response.cookies))
+        raise self._refine_error(self._http_error(response, data, method, path), data)
+
+    def _http_error(
+        self, response: requests.Response, data: Any, method: str, path: str
+    ) -> BrokerError:
+        status = response.status_code
+        code, text = self._error_details(data)
+        kw: dict[str, Any] = {
+            "broker": self.broker,
+            "status": status,
+            "code": code,
+            "method": method,
+            "path": path,
+        }
+        if data is None and response.content.strip():
+            kw["excerpt"] = _excerpt(response.text)
+        if 300 <= status < 400:
+            location = response.headers.get("Location", "")
+            return ResponseError(
+                f"the broker redirected to {location!r} instead of answering",
+                hint="the base URL is probably wrong (scheme, host or path); "
+                "redirects are not followed",
+                **kw,
+            )
+        if _is_bot_challenge(response):
+            return BotProtectionError(
+                "a bot-protection challenge answered instead of the API", **kw
+            )
+        if status == 401:
+            return AuthenticationError(
+                text or "the platform refused the credentials or session", **kw
+            )
+        if status == 429:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"), self._clock)
+            return RateLimitError(
+                text or "rate limited by the platform", retry_after=retry_after, **kw
+            )
+        if status >= 500:
+            return ServerError(text or "the broker's server failed", **kw)
+        if "excerpt" in kw and _looks_like_html(response):
+            return ResponseError(
+                "an HTML page answered instead of the API",
+                hint="check the base URL; the path may not exist on this server",
+                **kw,
+            )
+        return RequestRejectedError(text or "the platform refused the request", **kw)
+
+
+def replace_error(error: BrokerError, cls: type[BrokerError], **changes: Any) -> BrokerError:
+    """A copy of ``error`` as another class (keeping status, code, method, path, excerpt)."""
+    kw = {
+        "broker": error.broker,
+        "status": error.status,
+        "code": error.code,
+        "method": error.method,
+        "path": error.path,
+        "excerpt": error.excerpt,
+        **changes,
+    }
+    message = kw.pop("message", error.message)
+    return cls(message, **kw)

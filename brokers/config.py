@@ -1,0 +1,59 @@
+"""Configuration from the environment and ``.env`` files.
+
+Precedence: explicit arguments > process environment > the env file. The file is read
+with ``dotenv_values`` (``os.environ`` is never modified) from, in order: the
+``env_file`` argument, the ``BROKERS_ENV_FILE`` variable, ``./.env`` when it exists.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import ChainMap
+from collections.abc import Mapping
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from .exceptions import ConfigurationError
+
+ENV_FILE_VARIABLE = "BROKERS_ENV_FILE"
+Settings = Mapping[str, str]
+
+
+def env_file_path(env_file: str | os.PathLike[str] | None = None) -> Path | None:
+    """The env file to read, or ``None``; an explicitly named file must exist."""
+    named = env_file or os.environ.get(ENV_FILE_VARIABLE)
+    if named:
+        path = Path(named).expanduser()
+        if not path.is_file():
+            raise ConfigurationError(f"the env file {str(path)!r} does not exist")
+        return path
+    default = Path.cwd() / ".env"
+    return default if default.is_file() else None
+
+
+def load_settings(env_file: str | os.PathLike[str] | None = None) -> Settings:
+    """The process environment layered over the env file's values."""
+    path = env_file_path(env_file)
+    values = {k: v for k, v in dotenv_values(path).items() if v is not None} if path else {}
+    return ChainMap(dict(os.environ), values)
+
+
+def setting(settings: Settings, name: str, *, required: bool = False) -> str | None:
+    """The value of ``name``; empty counts as unset. A missing required one names itself."""
+    value = (settings.get(name) or "").strip()
+    if value:
+        return value
+    if required:
+        raise ConfigurationError(
+            f"{name} is not set",
+            hint="set it in the environment or in the .env file (see .env.example)",
+        )
+    return None
+
+
+def pick(explicit: object, settings: Settings, name: str, *, required: bool = False) -> object:
+    """An explicit argument when given, else the setting ``name``."""
+    if explicit is not None and explicit != "":
+        return explicit
+    return setting(settings, name, required=required)

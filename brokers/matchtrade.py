@@ -1,0 +1,339 @@
+"""Match-Trader (the Platform API: ``/manager/...`` login, ``/mtr-api/{systemUuid}/...``).
+
+>>> from brokers import MatchTrade
+>>> with MatchTrade("https://mtr.example.com", "me@example.com", "secret", broker_id="2") as c:
+...     c.get_balance()
+Balance(broker='matchtrade', account='700001', currency='USD', balance=Decimal('10000.00'), ...)
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .base import BrokerClient, Reply, log, replace_error
+from .config import load_settings, pick
+from .exceptions import (
+    AccessDeniedError,
+    AccountLockedError,
+    AuthenticationError,
+    BotProtectionError,
+    BrokerError,
+    ConfigurationError,
+    ResponseError,
+)
+from .models import Account, Balance
+from .parsing import mapping, mapping_list, money, required_money, text
+from .redaction import Secret, redact
+from .throttle import Rate
+
+LOGIN_PATHS = ("/manager/co-login", "/manager/mtr-login")
+REFRESH_PATH = "/manager/refresh-token"
+DEFAULT_TOKEN_LIFETIME = 15 * 60.0  # when the token's own `exp` cannot be read
+REFRESHES_PER_HOUR = 4
+_LOCKED_WORDS = re.compile(r"lock|block|disabl|suspend|banned", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TradingAccount:
+    """An account with what trading calls need: its API token and system UUID."""
+
+    account: Account
+    token: Secret | None
+    system: str | None
+
+
+def jwt_expiry(token: str) -> float | None:
+    """The ``exp`` claim (epoch seconds) of a JWT, read without checking the signature."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        exp = claims["exp"]
+        return float(exp) if isinstance(exp, (int, float)) and not isinstance(exp, bool) else None
+    except (IndexError, KeyError, TypeError, ValueError):
+        return None
+
+
+def parse_trading_account(item: Mapping[str, Any]) -> TradingAccount:
+    account_id = text(item.get("tradingAccountId"))
+    if not account_id:
+        raise ResponseError("an account in the login answer has no tradingAccountId")
+    offer = item.get("offer") if isinstance(item.get("offer"), Mapping) else {}
+    system = offer.get("system") if isinstance(offer.get("system"), Mapping) else {}
+    token = text(item.get("tradingApiToken"))
+    return TradingAccount(
+        account=Account(
+            broker="matchtrade",
+            id=account_id,
+            currency=text(offer.get("currency")),
+            status=None,
+            raw=redact(dict(item)),
+        ),
+        token=Secret(token) if token else None,
+        system=text(system.get("uuid")),
+    )
+
+
+def parse_login(data: Any) -> tuple[str | None, list[TradingAccount], str | None]:
+    """``(token, accounts, selected id)`` from a co-login / mtr-login answer.
+
+    Accepts ``tradingAccounts`` or ``accounts``, and a lone ``selectedTradingAccount`` /
+    ``selectedAccount`` as the whole list.
+    """
+    payload = mapping(data, "login")
+    selected = payload.get("selectedTradingAccount") or payload.get("selectedAccount")
+    items = next(
+        (payload[k] for k in ("tradingAccounts", "accounts") if isinstance(payload.get(k), list)),
+        None,
+    )
+    if items is None:
+        items = [selected] if isinstance(selected, Mapping) else []
+    accounts = [parse_trading_account(item) for item in mapping_list(items, "login")]
+    selected_id = text(selected.get("tradingAccountId")) if isinstance(selected, Mapping) else None
+    return text(payload.get("token")), accounts, selected_id
+
+
+def parse_balance(data: Any, account_id: str, currency: str | None = None) -> Balance:
+    """A :class:`Balance` from ``GET /mtr-api/{system}/balance``."""
+    item = mapping(data, "balance")
+    credit = money(item, "credit")
+    return Balance(
+        broker="matchtrade",
+        account=account_id,
+        currency=text(item.get("currency")) or currency,
+        balance=required_money(item, "balance", "balance"),
+        equity=money(item, "equity"),
+        available=money(item, "freeMargin"),
+        margin=money(item, "margin"),
+        profit=money(item, "profit"),
+        # A balance without credit means the account has none (reference: real payloads).
+        credit=Decimal(0) if credit is None else credit,
+        raw=dict(item),
+    )
+
+
+class MatchTrade(BrokerClient):
+    """A Match-Trader login (e-mail, password, broker id) and its trading accounts.
+
+    ``account`` is a ``tradingAccountId`` (default: the account the login answer selects,
+    else the first). ``login_path`` forces ``/manager/co-login`` or ``/manager/mtr-login``
+    (default: co-login, then mtr-login when co-login answers 404). The session token is
+    renewed ``renew_before`` seconds before it expires. Other options: see
+    :class:`~brokers.BrokerClient`.
+    """
+
+    broker = "matchtrade"
+    default_rates = {"request": Rate(500, 60.0)}  # the documented limit: 500 a minute
+
+    def __init__(
+        self,
+        base_url: str,
+        email: str,
+        password: str,
+        broker_id: str | int,
+        account: str | None = None,
+        *,
+        login_path: str | None = None,
+        renew_before: float = 180.0,
+        **options: Any,
+    ) -> None:
+        super().__init__(base_url, account=account, **options)
+        if not email or not password:
+            raise ConfigurationError("Match-Trader needs an e-mail and a password")
+        if broker_id is None or str(broker_id).strip() == "":
+            raise ConfigurationError(
+                "Match-Trader needs a broker id (the broker's partnerId)",
+                hint="GET /manager/platform-details on the broker's site shows it",
+            )
+        self.email = str(email)
+        self.broker_id = str(broker_id).strip()
+        self.login_path = login_path
+        self.renew_before = float(renew_before)
+        self._password = Secret(password)
+        self._token: Secret | None = None
+        self._refresh_token: Secret | None = None
+        self._expires_at = 0.0
+        self._lifetime = DEFAULT_TOKEN_LIFETIME
+        self._trading: dict[str, TradingAccount] = {}
+        self._default_id: str | None = None
+        self._refreshes: deque[float] = deque(maxlen=REFRESHES_PER_HOUR)
+
+    @classmethod
+    def from_env(cls, env_file: str | os.PathLike[str] | None = None, **kwargs: Any) -> MatchTrade:
+        """A client configured from ``MATCHTRADE_*`` variables (arguments given here win)."""
+        settings = load_settings(env_file)
+        names = {
+            "base_url": ("MATCHTRADE_BASE_URL", True),
+            "email": ("MATCHTRADE_EMAIL", True),
+            "password": ("MATCHTRADE_PASSWORD", True),
+            "broker_id": ("MATCHTRADE_BROKER_ID", True),
+            "account": ("MATCHTRADE_ACCOUNT", False),
+        }
+        for param, (var, required) in names.items():
+            kwargs[param] = pick(kwargs.get(param), settings, var, required=required)
+        return cls(**kwargs)
+
+    @property
+    def _user_label(self) -> str:
+        return self.email
+
+    # -------------------------------------------------------------- session
+
+    def _open_session(self) -> None:
+        body = {
+            "email": self.email,
+            "password": self._password.reveal(),
+            "brokerId": self.broker_id,
+        }
+        paths = (self.login_path,) if self.login_path else LOGIN_PATHS
+        for index, path in enumerate(paths):
+            try:
+                reply = self._send("POST", path, json=body, kind="login")
+            except BrokerError as exc:
+                if exc.status == 404 and index + 1 < len(paths):
+                    continue  # this broker has no such login path: try the next one
+                raise
+            self.login_path = path  # renewals go straight to the path that worked
+            self._adopt_login(reply, path)
+            return
+
+    def _adopt_login(self, reply: Reply, path: str) -> None:
+        with self._parsing("POST", path):
+            token, accounts, selected = parse_login(reply.data)
+            token = token or reply.cookies.get("co-auth")
+            if not token:
+                raise ResponseError("the login answer has no token")
+        trading = {t.account.id: t for t in accounts}
+        pinned = self._default_id or self.account
+        if pinned is not None and self._trading and pinned not in trading:
+            raise ConfigurationError(
+                f"account {pinned!r} is no longer in the login's account list: "
+                + (", ".join(trading) or "(none)"),
+                broker=self.broker,
+            )
+        self._trading = trading
+        if self._default_id is None and accounts:
+            self._default_id = self.account or (selected if selected in trading else None)
+            self._default_id = self._default_id or accounts[0].account.id
+        self._adopt_token(token, reply.cookies.get("rt"))
+
+    def _adopt_token(self, token: str, refresh_token: str | None) -> None:
+        self._token = Secret(token)
+        if refresh_token:
+            self._refresh_token = Secret(refresh_token)
+        now = self._clock()
+        expiry = jwt_expiry(token)
+        self._expires_at = expiry if expiry is not None else now + DEFAULT_TOKEN_LIFETIME
+        self._lifetime = max(self._expires_at - now, 0.0)
+
+    def _session_is_stale(self) -> bool:
+        margin = min(self.renew_before, self._lifetime * 0.2)
+        return self._clock() >= self._expires_at - margin
+
+    def _renew_session(self) -> None:
+        if self._refresh_token is not None and self._may_refresh():
+            try:
+                self._refresh()
+                return
+            except BrokerError as exc:
+                if isinstance(exc, BotProtectionError):
+                    raise
+                log.info("%s: token refresh failed (%s); logging in again", self.broker, exc)
+        self._open_session()
+
+    def _may_refresh(self) -> bool:
+        # The platform allows 4 refreshes an hour; past that a full login is the way.
+        return len(self._refreshes) < REFRESHES_PER_HOUR or (
+            time.monotonic() - self._refreshes[0] > 3600
+        )
+
+    def _refresh(self) -> None:
+        self._refreshes.append(time.monotonic())
+        cookie = f"co-auth={self._token.reveal()}; rt={self._refresh_token.reveal()}"
+        reply = self._send("POST", REFRESH_PATH, headers={"Cookie": cookie}, kind="login")
+        body = reply.data if isinstance(reply.data, Mapping) else {}
+        token = text(body.get("token")) or reply.cookies.get("co-auth")
+        if not token:
+            raise ResponseError(
+                "the refresh answer has no token", broker=self.broker, path=REFRESH_PATH
+            )
+        self._adopt_token(token, reply.cookies.get("rt"))
+
+    def _auth_headers(self, account: str | None) -> dict[str, str]:
+        headers = {"Cookie": f"co-auth={self._token.reveal()}"} if self._token else {}
+        trading = self._trading.get(account or "") if account else None
+        if trading is not None and trading.token is not None:
+            headers["Auth-trading-api"] = trading.token.reveal()
+        return headers
+
+    def _forget_session(self) -> None:
+        super()._forget_session()
+        self._token = None
+
+    # ---------------------------------------------------------------- errors
+
+    def _error_details(self, data: Any) -> tuple[str | None, str | None]:
+        if isinstance(data, Mapping):
+            code = text(data.get("nativeCode")) or text(data.get("errorCode"))
+            message = text(data.get("errorMessage")) or text(data.get("message"))
+            return code, message
+        return None, None
+
+    def _refine_error(self, error: BrokerError, data: Any) -> BrokerError:
+        if error.path not in LOGIN_PATHS or isinstance(error, BotProtectionError):
+            return error
+        if error.status in (401, 403) and _LOCKED_WORDS.search(error.message):
+            return replace_error(error, AccountLockedError)
+        if error.status == 401:
+            return replace_error(
+                error,
+                AuthenticationError,
+                message=f"login refused for {self.email} at broker id {self.broker_id}",
+                hint="the e-mail, password or broker id is wrong, or the account is blocked",
+            )
+        if error.status == 403:
+            return replace_error(error, AccessDeniedError, message="login refused (HTTP 403)")
+        return error
+
+    # ---------------------------------------------------------------- reads
+
+    def accounts(self) -> list[Account]:
+        """The login's trading accounts (from the login answer)."""
+        self._ensure_session()
+        return [t.account for t in self._trading.values()]
+
+    def _resolve(self, account: str | None) -> TradingAccount:
+        self._ensure_session()
+        account_id = str(account) if account else self._default_id
+        trading = self._trading.get(account_id or "")
+        if trading is None:
+            raise ConfigurationError(
+                f"account {account_id!r} is not one of this login's accounts: "
+                + (", ".join(self._trading) or "(none)"),
+                broker=self.broker,
+            )
+        if trading.token is None or not trading.system:
+            raise ResponseError(
+                f"the login answer lacks the trading API token or system UUID of {account_id}",
+                broker=self.broker,
+            )
+        return trading
+
+    def _trading_path(self, trading: TradingAccount, endpoint: str) -> str:
+        return f"/mtr-api/{trading.system}/{endpoint}"
+
+    def get_balance(self, account: str | None = None) -> Balance:
+        """The balance of ``account`` (a ``tradingAccountId``; default: the client's account)."""
+        trading = self._resolve(account)
+        path = self._trading_path(trading, "balance")
+        reply = self._call("GET", path, account=trading.account.id)
+        with self._parsing("GET", path):
+            return parse_balance(reply.data, trading.account.id, trading.account.currency)

@@ -1,0 +1,87 @@
+"""Pure helpers that turn wire payloads into Python values, without touching the network.
+
+Money never passes through a binary float: bodies are decoded with ``parse_float=Decimal``
+and numeric strings go straight to :class:`~decimal.Decimal`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .exceptions import ResponseError
+
+_INFINITIES = {"+INF": "Infinity", "INF": "Infinity", "-INF": "-Infinity"}
+
+
+def decode_json(data: bytes | str) -> Any:
+    """Decode a JSON body; numbers with a fraction become ``Decimal``. Raises ``ValueError``."""
+    return json.loads(data, parse_float=Decimal, parse_constant=Decimal)
+
+
+def to_decimal(value: Any, name: str) -> Decimal:
+    """Convert a wire number (JSON number, numeric string, ``+INF``) to ``Decimal``."""
+    if isinstance(value, bool):
+        raise ResponseError(f"field {name!r} is a boolean, expected a number")
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):  # only reachable for payloads not decoded by decode_json
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        text = value.strip()
+        text = _INFINITIES.get(text.upper(), text)
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            pass
+        else:
+            if not number.is_nan():
+                return number
+    raise ResponseError(f"field {name!r} is not a number: {str(value)[:40]!r}")
+
+
+def first_present(payload: Mapping[str, Any], *names: str) -> tuple[str, Any] | None:
+    """The first of ``names`` present in ``payload`` with a non-null value."""
+    for name in names:
+        if payload.get(name) is not None:
+            return name, payload[name]
+    return None
+
+
+def money(payload: Mapping[str, Any], *names: str) -> Decimal | None:
+    """The first present of ``names`` as ``Decimal``; ``None`` when the platform did not send it."""
+    found = first_present(payload, *names)
+    return None if found is None else to_decimal(found[1], found[0])
+
+
+def required_money(payload: Mapping[str, Any], name: str, what: str) -> Decimal:
+    """Like :func:`money` for a field without which the answer is useless."""
+    value = money(payload, name)
+    if value is None:
+        raise ResponseError(f"the {what} answer has no {name!r} field")
+    return value
+
+
+def mapping(value: Any, what: str) -> Mapping[str, Any]:
+    """``value`` if it is a JSON object, else a ``ResponseError`` naming ``what``."""
+    if not isinstance(value, Mapping):
+        raise ResponseError(f"the {what} answer is not a JSON object")
+    return value
+
+
+def mapping_list(value: Any, what: str) -> list[Mapping[str, Any]]:
+    """``value`` if it is a list of JSON objects, else a ``ResponseError`` naming ``what``."""
+    if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+        raise ResponseError(f"the {what} answer is not a list of objects")
+    return value
+
+
+def text(value: Any) -> str | None:
+    """A wire identifier or name as ``str`` (numbers become their digits), or ``None``."""
+    if value is None or isinstance(value, (Mapping, list, bool)):
+        return None
+    return str(value)
