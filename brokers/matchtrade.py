@@ -94,7 +94,7 @@ def parse_login(data: Any) -> tuple[str | None, list[TradingAccount], str | None
         (payload[k] for k in ("tradingAccounts", "accounts") if isinstance(payload.get(k), list)),
         None,
     )
-    if items is None:
+    if not items:
         items = [selected] if isinstance(selected, Mapping) else []
     accounts = [parse_trading_account(item) for item in mapping_list(items, "login")]
     selected_id = text(selected.get("tradingAccountId")) if isinstance(selected, Mapping) else None

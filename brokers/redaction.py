@@ -26,7 +26,7 @@ _SECRET_NAME = re.compile(
 # Secrets inside free text: "key": "value", key=value, Authorization headers, JWTs.
 _TEXT_PATTERNS = [
     re.compile(
-        r'(?P<k>"[^"]*(?:password|token|secret|session|cookie|authorization)[^"]*"\s*:\s*)"[^"]*"',
+        r'(?P<k>"[^"]*(?:password|token|secret|session|cookie|authorization)[^"]*"\s*:\s*")[^"]*(?=")',
         re.IGNORECASE,
     ),
     re.compile(

@@ -1,0 +1,194 @@
+"""Re-record the VCR cassettes in ``cassettes/``.
+
+    python -m tests.record_cassettes                 # against the loopback sandbox
+    python -m tests.record_cassettes --env-file .env # real brokers whose credentials are set
+
+For each platform with ``DXTRADE_*`` / ``MATCHTRADE_*`` credentials in the environment or the
+env file, that platform is recorded against the real broker (one login, one balance read and,
+for the bad-credentials cassette, exactly one login with a wrong password); otherwise against
+the sandbox. Every secret is replaced by a stable placeholder before anything is written, and
+the broker's address by ``https://<platform>.broker.invalid``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import vcr
+
+import brokers
+from brokers.redaction import redact_text
+from brokers.sandbox import DX_PASSWORD, MT_BROKER_ID, MT_PASSWORD, Sandbox
+
+CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
+HOSTS = {
+    "dxtrade": "https://dxtrade.broker.invalid",
+    "matchtrade": "https://matchtrade.broker.invalid",
+}
+TOKEN_KEYS = {"sessionToken", "token", "tradingApiToken", "refreshToken", "accessToken"}
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+
+
+class Scrubber:
+    """Replaces secrets by stable, numbered placeholders, the same on requests and answers."""
+
+    def __init__(self, origin: str, placeholder_origin: str) -> None:
+        self.origin = origin.rstrip("/")
+        self.placeholder_origin = placeholder_origin
+        self.names: dict[str, str] = {}
+
+    def placeholder(self, kind: str, value: str) -> str:
+        if value not in self.names:
+            count = sum(1 for v in self.names.values() if v.startswith(f"<{kind}"))
+            self.names[value] = f"<{kind}-{count + 1}>"
+        return self.names[value]
+
+    def _json(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                if key in TOKEN_KEYS and isinstance(item, str):
+                    out[key] = self.placeholder(key.upper(), item)
+                elif key == "password":
+                    out[key] = "<PASSWORD>"
+                elif key == "email":
+                    out[key] = "<EMAIL>"
+                else:
+                    out[key] = self._json(item)
+            return out
+        if isinstance(value, list):
+            return [self._json(v) for v in value]
+        if isinstance(value, str) and JWT.search(value):
+            return JWT.sub(lambda m: self.placeholder("JWT", m.group()), value)
+        return value
+
+    def _body(self, body: bytes | None) -> bytes | None:
+        if not body:
+            return body
+        text = body.decode("utf-8", "replace")
+        try:
+            return json.dumps(self._json(json.loads(text))).encode()
+        except ValueError:  # an HTML or text body: mask what looks secret
+            return redact_text(JWT.sub(lambda m: self.placeholder("JWT", m.group()), text)).encode()
+
+    def _header(self, name: str, value: str) -> str:
+        lower = name.lower()
+        if lower == "authorization":
+            scheme, _, token = value.partition(" ")
+            return f"{scheme} {self.placeholder('SESSIONTOKEN', token)}"
+        if lower == "auth-trading-api":
+            return self.placeholder("TRADINGAPITOKEN", value)
+        if lower in ("cookie", "set-cookie"):
+            return re.sub(
+                r"(co-auth|rt)=([^;]+)",
+                lambda m: (
+                    f"{m.group(1)}={self.placeholder('TOKEN' if m.group(1) == 'co-auth' else 'RT', m.group(2))}"
+                ),
+                value,
+            )
+        return value
+
+    def request(self, request: vcr.request.Request) -> vcr.request.Request:
+        parts = urlsplit(request.uri)
+        request.uri = (
+            self.placeholder_origin + request.uri[len(f"{parts.scheme}://{parts.netloc}") :]
+        )
+        request.headers = {k: self._header(k, v) for k, v in request.headers.items()}
+        request.body = self._body(request.body)
+        return request
+
+    def response(self, response: dict[str, Any]) -> dict[str, Any]:
+        response = copy.deepcopy(response)  # the client still sees the real answer
+        response["headers"] = {
+            k: [self._header(k, v) for v in values] for k, values in response["headers"].items()
+        }
+        response["body"]["string"] = self._body(response["body"]["string"])
+        return response
+
+
+def record(name: str, platform: str, origin: str, action) -> None:
+    scrub = Scrubber(origin, HOSTS[platform])
+    recorder = vcr.VCR(
+        record_mode="all",
+        decode_compressed_response=True,
+        before_record_request=scrub.request,
+        before_record_response=scrub.response,
+    )
+    path = CASSETTES / name
+    path.unlink(missing_ok=True)
+    with recorder.use_cassette(str(path)):
+        action()
+    print(f"recorded {path.relative_to(CASSETTES.parent)}")
+
+
+def expect_auth_error(client: brokers.BrokerClient) -> None:
+    try:
+        client.login()
+    except brokers.AuthenticationError:
+        return
+    finally:
+        client.close()
+    raise SystemExit(f"{type(client).__name__}: a wrong password was accepted?")
+
+
+def balance_then_close(client: brokers.BrokerClient) -> None:
+    with client:
+        client.get_balance()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--env-file", help="read broker credentials from this file")
+    args = parser.parse_args(argv)
+    CASSETTES.mkdir(exist_ok=True)
+    retry = brokers.RetryPolicy.disabled()
+    with Sandbox() as sb:
+        try:
+            dx = brokers.DXTrade.from_env(args.env_file, retry=retry)
+            print("DXtrade: recording against the broker in DXTRADE_BASE_URL")
+        except brokers.ConfigurationError:
+            dx = brokers.DXTrade(sb.url, "1210001", DX_PASSWORD, retry=retry)
+            print("DXtrade: recording against the sandbox")
+        try:
+            mt = brokers.MatchTrade.from_env(args.env_file, retry=retry)
+            print("Match-Trader: recording against the broker in MATCHTRADE_BASE_URL")
+        except brokers.ConfigurationError:
+            mt = brokers.MatchTrade(
+                sb.url, "trader@example.com", MT_PASSWORD, MT_BROKER_ID, retry=retry
+            )
+            print("Match-Trader: recording against the sandbox")
+        bad_dx = brokers.DXTrade(dx.base_url, dx.username, "wrong-password", dx.domain, retry=retry)
+        bad_mt = brokers.MatchTrade(
+            mt.base_url, mt.email, "wrong-password", mt.broker_id, retry=retry
+        )
+        record("dxtrade_login_balance.yaml", "dxtrade", dx.base_url, lambda: balance_then_close(dx))
+        record(
+            "dxtrade_bad_credentials.yaml",
+            "dxtrade",
+            dx.base_url,
+            lambda: expect_auth_error(bad_dx),
+        )
+        record(
+            "matchtrade_login_balance.yaml",
+            "matchtrade",
+            mt.base_url,
+            lambda: balance_then_close(mt),
+        )
+        record(
+            "matchtrade_bad_credentials.yaml",
+            "matchtrade",
+            mt.base_url,
+            lambda: expect_auth_error(bad_mt),
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
