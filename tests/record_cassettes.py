@@ -86,14 +86,12 @@ class Scrubber:
         if lower == "auth-trading-api":
             return self.placeholder("TRADINGAPITOKEN", value)
         if lower in ("cookie", "set-cookie"):
-            return re.sub(
-                r"(co-auth|rt)=([^;]+)",
-                lambda m: (
-                    f"{m.group(1)}={self.placeholder('TOKEN' if m.group(1) == 'co-auth' else 'RT', m.group(2))}"
-                ),
-                value,
-            )
+            return re.sub(r"(co-auth|rt)=([^;]+)", self._cookie, value)
         return value
+
+    def _cookie(self, match: re.Match[str]) -> str:
+        name, value = match.groups()
+        return f"{name}={self.placeholder('TOKEN' if name == 'co-auth' else 'RT', value)}"
 
     def request(self, request: vcr.request.Request) -> vcr.request.Request:
         parts = urlsplit(request.uri)
