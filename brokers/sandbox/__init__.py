@@ -1,0 +1,174 @@
+"""brokers.sandbox: a loopback HTTP emulator of the DXtrade and Match-Trader REST wire formats.
+
+An independent emulator (standard library only; it imports nothing else from ``brokers``) for
+client tests, cassette recording and fan-out benchmarks. It serves:
+
+- DXtrade DXSCA under ``/dxsca-web`` (``shared/reference/dxtrade-api.md``);
+- Match-Trader Platform API under ``/manager/...`` and ``/mtr-api/{systemUuid}/...``
+  (``shared/reference/matchtrader-api.md``).
+
+Usage::
+
+    from brokers.sandbox import Sandbox, DX_PASSWORD, DX_DOMAIN
+
+    with Sandbox(latency=0.0) as sb:          # 127.0.0.1, a free port
+        sb.url                                # "http://127.0.0.1:PORT" (Match-Trader origin)
+        sb.dxtrade_url                        # sb.url + "/dxsca-web"
+        sb.fault("/dxsca-web/accounts/*/metrics", status=503, times=2)
+        ...                                   # run the client against it
+        assert sb.count("/dxsca-web/accounts/*/metrics") == 3
+        assert sb.connections == 1            # keep-alive was used
+
+From a shell: ``python -m brokers.sandbox [--host 127.0.0.1] [--port 8700] [--latency S]``; the
+first stdout line is ``SANDBOX_URL=http://127.0.0.1:PORT`` (``--port 0`` picks a free port).
+
+Server
+------
+HTTP/1.1 with keep-alive: every answer carries ``Content-Length`` (none on 204/304); a request
+with ``Connection: close`` gets ``Connection: close`` and the socket is closed. One daemon thread
+per connection. ``stop()`` (or leaving the ``with`` block) stops accepting, wakes sleeping
+handlers (latency and fault delays wait on an Event) and shuts down every open client socket.
+Only loopback hosts are accepted (``ValueError`` otherwise).
+
+Sandbox API
+-----------
+- ``Sandbox(host="127.0.0.1", port=0, latency=0.0)``; ``start()`` → self, ``stop()``, context
+  manager; ``port``, ``url``, ``dxtrade_url``, ``matchtrade_url`` (= ``url``).
+- ``requests``: copy of the recorded :class:`RecordedRequest` list, arrival order.
+- ``connections``: number of TCP connections that carried at least one recorded request since the
+  last ``clear()`` (admin-only connections are not counted).
+- ``count(path=None, method=None)``: recorded requests whose path (without query) matches the
+  fnmatch glob ``path`` (tried on the raw path and on its percent-decoded form) and ``method``.
+- ``clear()``: forget recorded requests, reset the connection count.
+- ``stats()``: ``{"requests": n, "connections": m, "by_path": {"METHOD path": n}}``.
+- ``latency`` (float s, settable): added before every recorded request is answered.
+- ``expire_sessions(refresh=False)``: every DXtrade session token and Match-Trader co-auth JWT is
+  invalid from now on (401); Match-Trader ``rt`` refresh tokens survive unless ``refresh=True``.
+- ``reset()``: seed data, default settings, no records, no faults, initial latency.
+- ``dxtrade`` / ``matchtrade``: the platform state objects (settings below).
+
+:class:`RecordedRequest` (frozen): ``method``, ``path`` (no query, still percent-encoded),
+``query`` (dict, last value), ``headers`` (lower-case names), ``body`` (bytes), ``json`` (body
+parsed with plain ``json.loads`` or ``None``), ``connection`` (int id of the TCP connection, from
+1), ``time`` (monotonic). Helpers: ``header(name)``, ``cookies()``.
+
+Faults
+------
+``sb.fault(path_glob, *, method=None, status=None, json=None, body=None, content_type=None,
+headers=None, delay=0.0, drop=False, after_execute=False, times=1) -> Fault``
+
+- Matched in the order queued against the path without query (raw or percent-decoded) and the
+  method (``None``: any). The first matching fault with uses left is consumed (``times=None``:
+  forever); a request with no fault is handled normally. Several faults for one route therefore
+  apply to successive requests.
+- ``status``/``json``/``body`` replace the answer: ``json`` is serialised (Content-Type
+  ``application/json``), ``body`` (str or bytes) is sent as is (Content-Type ``text/html`` unless
+  ``content_type``; an empty ``body`` has no Content-Type); ``status`` alone sends ``{}`` as JSON
+  (nothing for 204/304); ``json``/``body`` without ``status`` use 200. JSON ``null`` cannot be sent
+  through ``json=``: use ``body="null", content_type="application/json"``.
+- ``headers``: extra response headers (replacing same-named ones), also on a normal answer.
+- ``delay``: seconds to wait before answering (interrupted by ``stop()``).
+- ``drop=True``: close the TCP connection without any response.
+- ``after_execute=True``: run the real handler first (the state change happens), then apply
+  delay / drop / status override ("the write executed but the answer was lost").
+- A :class:`Fault` exposes ``hits`` and ``remaining``; ``sb.faults`` lists those still queued;
+  ``sb.clear_faults()`` forgets them all.
+- ``sb.cloudflare(path_glob="*", times=None, method=None)``: 403 with ``cf-mitigated:
+  challenge``, ``Server: cloudflare``, ``Content-Type: text/html`` and a page containing
+  ``<title>Just a moment...</title>`` and "Enable JavaScript and cookies to continue".
+
+Admin routes (not recorded, not faulted, no latency)
+----------------------------------------------------
+``GET /_sandbox/stats`` → stats; ``POST /_sandbox/clear``; ``POST /_sandbox/config``
+``{"latency": 0.1}``; ``POST /_sandbox/expire`` (optional ``{"refresh": true}``);
+``POST /_sandbox/reset``. Each POST answers ``{"ok": true}``.
+
+Seed data
+---------
+DXtrade (domain ``DX_DOMAIN``, password ``DX_PASSWORD`` for every user, ``DX_USERS``):
+``default:1210001`` USD (one XAU/USD position), ``default:1210002`` EUR (one EUR/USD position),
+``default:1210003`` GBP (flat). Instruments and quotes (bid/ask): EUR/USD 1.08500/1.08510, GBP/USD
+1.27000/1.27015, XAU/USD 2400.10/2400.50, BTCUSD 65000.00/65050.00.
+
+Match-Trader (``MT_BROKER_ID``, ``MT_PASSWORD``, ``MT_USERS``): 700001 USD and 700002 EUR share
+one systemUuid, 700003 USD is on another. Symbols ``EURUSD.``, ``GBPUSD.``, ``XAUUSD.`` with the
+same quotes; volume 0.01..100 step 0.01, leverage 100.
+
+Fills happen at the static quote (buy at ask, sell at bid) and are marked at the other side, so a
+new position starts with a small spread loss: equity and margin move when positions open, and the
+P/L share is booked into the balance when they close (no currency conversion: P/L in the quote
+currency is booked 1:1). Limit/stop orders never trigger.
+
+DXtrade routes and settings (``sb.dxtrade``)
+--------------------------------------------
+Routes: ``POST /login`` ``/ping`` ``/logout``; ``GET /users``, ``/users/{login%40domain}``;
+``GET /accounts/{acct}/metrics`` and ``/accounts/metrics?accounts=a,b`` (``include-positions``);
+``GET /accounts/{acct}/positions|portfolio|orders`` (also ``/accounts/...?accounts=``) with ETag
+and 304 on ``If-None-Match``; ``GET /accounts/{acct}/orders/{orderCode}`` (ETag);
+``GET|POST /accounts/{acct}/orders/history`` (filters ``with-client-id``,
+``with-order-id``, ``in-status``, ``for-instrument``, ``of-type``, ``side``, ``limit``);
+``POST /accounts/{acct}/orders``; ``DELETE /accounts/{acct}/orders/{orderCode}``;
+``GET /instruments/query``, ``/instruments/{symbol}``, ``/instruments/type/{type}``,
+``/accounts/{acct}/instruments/query|{symbol}``. Account codes may be percent-encoded or raw.
+Unknown paths → 404 HTML; a known path with another method → 405.
+
+Errors are ``{"errorCode": "<code>", "description": ...}``: login 401/3 bad credentials, 500/110
+empty body; 401/1 missing/unknown/expired token; 404/2 foreign or unknown account/order; 400/32
+unknown instrument or missing ``accounts``; 400/33 malformed order; 409/100 duplicate orderCode;
+409/33 CLOSE of an unknown position; 409/29 ``reject_orders``; cancel 403/99 without If-Match,
+409/1005 final order, 412/99 stale If-Match (the order's ETag, the open-orders list ETag and
+``*`` are accepted). A rejected placement leaves no order behind.
+
+Settings: ``session_timeout`` (1800 s, idle, reset by every request); ``timeout_format`` ``"hms"``
+(default) | ``"iso"`` | ``"seconds"`` | ``"ms"`` | ``"absent"``; ``pl_spelling`` ``"openPL"`` |
+``"openPl"``; ``margin_field`` ``"margin"`` | ``"maintenanceMargin"``; ``numbers_as_strings``
+(metrics money as strings); ``error_code_int``; ``omit_fields`` (metric names to leave out);
+``ping_empty``; ``logout_status`` (200 → ``{}``, 204 → empty); ``require_if_match`` (True);
+``locked`` (usernames → 401/3 "Account is locked"); ``rest_disabled`` (usernames → 403/2 "REST
+API access is disabled"); ``reject_orders`` (text → 409/29 on every placement while set).
+
+Match-Trader routes and settings (``sb.matchtrade``)
+----------------------------------------------------
+``GET /manager/platform-details``; ``POST /manager/co-login`` and ``/manager/mtr-login`` (sets
+``co-auth`` and ``rt`` cookies); ``POST /manager/refresh-token`` (``rt`` cookie). Under
+``/mtr-api/{systemUuid}`` (``Auth-trading-api`` of an account on that system + live ``co-auth``
+cookie of its owner, else 401; unknown system → 404 HTML): ``GET balance``, ``open-positions``,
+``active-orders``, ``effective-instruments``, ``quotations?symbols=``; ``POST closed-positions``,
+``position/open``, ``position/edit``, ``position/close`` (object), ``positions/close`` (array,
+all-or-nothing), ``position/close-partially``, ``pending-order/create|edit|cancel``. Mutations
+answer ``{"status", "nativeCode", "errorMessage", "orderId"}``; invalid ones 200 ``REJECTED``. A
+new position's ``id`` equals the ``orderId`` that opened it.
+
+Settings: ``co_login_enabled`` (True); ``account_keys`` ``"accounts"`` | ``"tradingAccounts"`` |
+``"selected_only"``; ``selected_index`` (0); ``token_lifetime`` (900 s, the JWT ``exp``);
+``refresh_mode`` ``"cookie"`` | ``"body"``; ``refresh_limit`` (4 per user per hour, then 429);
+``money_as_numbers``; ``omit_fields`` (balance names to leave out); ``locked`` (e-mails → 401
+"User is blocked"); ``reject_orders`` (message → every mutation 200 REJECTED); ``empty_401``
+(401 without body on ``/mtr-api``); ``cancel_empty`` (pending cancel → 204). Helpers:
+``system_uuid(account_id)``, ``trading_api_token(account_id)``.
+
+Both state objects have ``reset()`` and a ``lock``; settings are plain attributes.
+"""
+
+from .seed import (
+    DX_DOMAIN,
+    DX_PASSWORD,
+    DX_USERS,
+    MT_BROKER_ID,
+    MT_PASSWORD,
+    MT_USERS,
+)
+from .server import Fault, Sandbox
+from .wire import RecordedRequest
+
+__all__ = [
+    "DX_DOMAIN",
+    "DX_PASSWORD",
+    "DX_USERS",
+    "MT_BROKER_ID",
+    "MT_PASSWORD",
+    "MT_USERS",
+    "Fault",
+    "RecordedRequest",
+    "Sandbox",
+]

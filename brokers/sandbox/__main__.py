@@ -1,0 +1,87 @@
+"""``python -m brokers.sandbox``: serve the sandbox until Ctrl-C (or SIGTERM).
+
+The first stdout line is exactly ``SANDBOX_URL=http://127.0.0.1:PORT`` (flushed), so another
+process can start it with ``--port 0`` and read the port; a human-readable summary follows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from .seed import DX_DOMAIN, DX_PASSWORD, DX_USERS, MT_BROKER_ID, MT_PASSWORD, MT_USERS
+from .server import Sandbox
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m brokers.sandbox",
+        description="Loopback emulator of the DXtrade and Match-Trader REST APIs.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8700, help="TCP port; 0 picks a free one")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added per answer")
+    return parser
+
+
+def _summary(sb: Sandbox) -> str:
+    lines = [
+        "",
+        f"DXtrade      base URL: {sb.dxtrade_url}",
+        f"             domain {DX_DOMAIN!r}, password {DX_PASSWORD!r}",
+    ]
+    lines += [
+        f"             user {user}: accounts {', '.join(codes)}" for user, codes in DX_USERS.items()
+    ]
+    lines += [
+        f"Match-Trader origin:   {sb.url}  (login {sb.url}/manager/mtr-login or /manager/co-login)",
+        f"             brokerId {MT_BROKER_ID!r}, password {MT_PASSWORD!r}",
+    ]
+    for email, ids in MT_USERS.items():
+        systems = sorted({sb.matchtrade.system_uuid(aid) for aid in ids})
+        lines.append(
+            f"             {email}: accounts {', '.join(ids)} (system {', '.join(systems)})"
+        )
+    lines += [
+        f"Admin:       GET {sb.url}/_sandbox/stats, POST /_sandbox/clear|config|expire|reset",
+        f"Latency:     {sb.latency} s",
+        "Press Ctrl-C to stop.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the sandbox in the foreground; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    if args.latency < 0:
+        print("error: --latency must be >= 0", file=sys.stderr)
+        return 2
+    try:
+        sandbox = Sandbox(host=args.host, port=args.port, latency=args.latency)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
+        sandbox.start()
+    except OSError as error:
+        print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 1
+    print(f"SANDBOX_URL={sandbox.url}", flush=True)
+    print(_summary(sandbox), flush=True)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    try:
+        while not done.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

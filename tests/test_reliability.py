@@ -1,0 +1,403 @@
+"""Retries, sessions, throttling and typed failures, with faults injected at the sandbox.
+
+Each test runs for both platforms. No test really sleeps: the retry policy's sleep is a
+recorder (``sleeps``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import pytest
+
+import brokers
+from brokers.sandbox import DX_PASSWORD, MT_BROKER_ID, MT_PASSWORD
+
+
+@dataclass
+class Platform:
+    name: str
+    make: object  # the dx / mt client factory fixture
+    read: str  # glob of the balance read
+    login: str  # glob of the login route
+    renewals: tuple[str, ...]  # globs of requests that renew a session
+
+
+@pytest.fixture(params=["dxtrade", "matchtrade"])
+def platform(request, dx, mt) -> Platform:
+    if request.param == "dxtrade":
+        return Platform(
+            "dxtrade",
+            dx,
+            "/dxsca-web/accounts/*/metrics",
+            "/dxsca-web/login",
+            ("/dxsca-web/login",),
+        )
+    return Platform(
+        "matchtrade",
+        mt,
+        "/mtr-api/*/balance",
+        "/manager/co-login",
+        ("/manager/co-login", "/manager/mtr-login", "/manager/refresh-token"),
+    )
+
+
+def renewals(sandbox, platform: Platform) -> int:
+    return sum(sandbox.count(p) for p in platform.renewals)
+
+
+class Clock:
+    """A wall clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# ------------------------------------------------------------------ retries
+
+
+def test_503_then_success(sandbox, platform, sleeps):
+    sandbox.fault(platform.read, status=503)
+    assert platform.make().get_balance().balance > 0
+    assert sandbox.count(platform.read) == 2
+    assert len(sleeps) == 1
+
+
+def test_503_every_time_gives_server_error_after_the_configured_attempts(sandbox, platform, sleeps):
+    sandbox.fault(platform.read, status=503, times=None)
+    client = platform.make(retry=brokers.RetryPolicy(attempts=4, sleep=sleeps))
+    with pytest.raises(brokers.ServerError) as info:
+        client.get_balance()
+    assert info.value.status == 503
+    assert sandbox.count(platform.read) == 4
+    assert len(sleeps) == 3
+    assert sleeps == sorted(sleeps)  # the backoff grows
+
+
+def test_500_is_not_retried(sandbox, platform):
+    sandbox.fault(platform.read, status=500)
+    with pytest.raises(brokers.ServerError):
+        platform.make().get_balance()
+    assert sandbox.count(platform.read) == 1
+
+
+def test_429_retry_after_seconds_is_honoured(sandbox, platform, sleeps):
+    sandbox.fault(platform.read, status=429, headers={"Retry-After": "7"})
+    assert platform.make().get_balance().balance > 0
+    assert sleeps == [7.0]
+
+
+def test_429_retry_after_http_date_is_honoured(sandbox, platform, sleeps):
+    when = datetime.now(timezone.utc) + timedelta(seconds=20)
+    sandbox.fault(
+        platform.read, status=429, headers={"Retry-After": format_datetime(when, usegmt=True)}
+    )
+    assert platform.make().get_balance().balance > 0
+    assert len(sleeps) == 1 and 15 <= sleeps[0] <= 20
+
+
+def test_429_every_time_gives_rate_limit_error_with_retry_after(sandbox, platform, sleeps):
+    sandbox.fault(platform.read, status=429, headers={"Retry-After": "2"}, times=None)
+    with pytest.raises(brokers.RateLimitError) as info:
+        platform.make().get_balance()
+    assert info.value.retry_after == 2.0
+    assert sandbox.count(platform.read) == 3
+
+
+def test_retry_after_beyond_the_cap_is_handed_to_the_caller_at_once(sandbox, platform, sleeps):
+    sandbox.fault(platform.read, status=429, headers={"Retry-After": "3600"})
+    with pytest.raises(brokers.RateLimitError) as info:
+        platform.make().get_balance()
+    assert info.value.retry_after == 3600.0
+    assert sleeps == [] and sandbox.count(platform.read) == 1
+
+
+def test_dropped_connection_is_retried(sandbox, platform, sleeps):
+    sandbox.fault(platform.read, drop=True)
+    assert platform.make().get_balance().balance > 0
+    assert sandbox.count(platform.read) == 2
+
+
+def test_read_timeout_is_a_request_timeout_error_within_the_bound(sandbox, platform, sleeps):
+    sandbox.fault(platform.read, delay=5, times=None)
+    client = platform.make(timeout=(2, 0.2), retry=brokers.RetryPolicy(attempts=2, sleep=sleeps))
+    client.login()
+    started = time.monotonic()
+    with pytest.raises(brokers.RequestTimeoutError):
+        client.get_balance()
+    assert time.monotonic() - started < 3  # two attempts of 0.2 s, not the 5 s stall
+    assert isinstance(brokers.RequestTimeoutError("x"), brokers.NetworkError)
+
+
+def test_unreachable_broker_is_a_network_error(retry, sleeps):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = brokers.DXTrade(f"http://127.0.0.1:{port}", "u", "p", retry=retry, throttle=False)
+    with pytest.raises(brokers.NetworkError) as info:
+        client.get_balance()
+    assert "connection" in str(info.value)
+    assert len(sleeps) == 2  # retried, then typed
+
+
+def test_bad_credentials_are_sent_once_even_with_retries(sandbox, platform, sleeps):
+    client = platform.make(password="not-the-password")
+    with pytest.raises(brokers.AuthenticationError):
+        client.get_balance()
+    assert sandbox.count(platform.login) == 1 and sleeps == []
+
+
+# ---------------------------------------------------------- typed failures
+
+
+def test_malformed_json_is_a_response_error(sandbox, platform):
+    sandbox.fault(platform.read, status=200, body='{"balance": ', content_type="application/json")
+    with pytest.raises(brokers.ResponseError) as info:
+        platform.make().get_balance()
+    assert "not JSON" in str(info.value) and info.value.excerpt
+
+
+def test_html_404_is_a_response_error_with_an_excerpt(sandbox, platform):
+    sandbox.fault(platform.read, status=404, body="<html><h1>Page not found</h1></html>")
+    with pytest.raises(brokers.ResponseError) as info:
+        platform.make().get_balance()
+    assert info.value.status == 404 and "Page not found" in info.value.excerpt
+    assert sandbox.count(platform.read) == 1
+
+
+def test_html_200_is_a_response_error(sandbox, platform):
+    sandbox.fault(platform.read, status=200, body="<!doctype html><title>Broker</title>")
+    with pytest.raises(brokers.ResponseError):
+        platform.make().get_balance()
+
+
+def test_cloudflare_challenge_is_its_own_error_not_bad_credentials(sandbox, platform):
+    sandbox.cloudflare(platform.login)
+    with pytest.raises(brokers.BotProtectionError) as info:
+        platform.make().login()
+    assert not isinstance(info.value, brokers.AuthenticationError)
+    assert "bot protection" in str(info.value) and "not a credentials problem" in str(info.value)
+    assert sandbox.count(platform.login) == 1
+
+
+def test_redirect_is_not_followed(sandbox, platform):
+    sandbox.fault(platform.read, status=302, headers={"Location": "https://www.example.com/login"})
+    with pytest.raises(brokers.ResponseError) as info:
+        platform.make().get_balance()
+    assert "https://www.example.com/login" in str(info.value)
+    assert "base URL" in str(info.value)
+
+
+def test_locked_account(sandbox, platform):
+    if platform.name == "dxtrade":
+        sandbox.dxtrade.locked.add("1210001")
+    else:
+        sandbox.matchtrade.locked.add("trader@example.com")
+    with pytest.raises(brokers.AccountLockedError):
+        platform.make().login()
+
+
+def test_dxtrade_rest_disabled_at_login(sandbox, dx):
+    sandbox.dxtrade.rest_disabled.add("1210001")
+    with pytest.raises(brokers.AccessDeniedError) as info:
+        dx().login()
+    assert isinstance(info.value, brokers.AuthenticationError)
+    assert "REST" in str(info.value)
+
+
+def test_dxtrade_bad_credentials_message_says_it_may_be_a_lock(dx):
+    with pytest.raises(brokers.AuthenticationError) as info:
+        dx(password="nope-nope").login()
+    assert "locked" in str(info.value)
+
+
+# ---------------------------------------------------------------- sessions
+
+
+def test_401_mid_session_renews_once_then_succeeds(sandbox, platform):
+    client = platform.make()
+    client.get_balance()
+    sandbox.expire_sessions()
+    sandbox.clear()
+    assert client.get_balance().balance > 0
+    assert renewals(sandbox, platform) == 1
+    assert sandbox.count(platform.read) == 2  # the rejected read and its one replay
+
+
+def test_401_twice_is_session_expired(sandbox, platform):
+    client = platform.make()
+    client.login()
+    sandbox.fault(platform.read, status=401, times=2)
+    sandbox.clear()
+    with pytest.raises(brokers.SessionExpiredError):
+        client.get_balance()
+    assert renewals(sandbox, platform) == 1
+    assert sandbox.count(platform.read) == 2
+
+
+def test_eight_threads_after_expiry_cause_one_renewal(sandbox, platform):
+    client = platform.make()
+    client.get_balance()
+    sandbox.expire_sessions()
+    sandbox.clear()
+    barrier = threading.Barrier(8)
+    results, errors = [], []
+
+    def read():
+        barrier.wait()
+        try:
+            results.append(client.get_balance())
+        except brokers.BrokerError as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert errors == [] and len(results) == 8
+    assert renewals(sandbox, platform) == 1
+
+
+def test_dxtrade_idle_session_is_renewed_before_the_call(sandbox, dx):
+    clock = Clock()
+    client = dx(clock=clock)
+    client.get_balance()
+    clock.now += 1800  # the login said "00:30:00"
+    sandbox.clear()
+    client.get_balance()
+    assert [r.path.rsplit("/", 1)[-1] for r in sandbox.requests] == ["login", "metrics"]
+
+
+@pytest.mark.parametrize(
+    "fmt, lifetime", [("seconds", 120), ("ms", 120), ("iso", 120), ("absent", None)]
+)
+def test_dxtrade_session_timeout_forms_drive_renewal(sandbox, dx, fmt, lifetime):
+    sandbox.dxtrade.timeout_format = fmt
+    sandbox.dxtrade.session_timeout = 120
+    clock = Clock()
+    client = dx(clock=clock, idle_timeout=600)
+    client.get_balance()
+    clock.now += 60
+    client.get_balance()
+    assert sandbox.count("/dxsca-web/login") == 1
+    clock.now += (lifetime or 600) + 1
+    client.get_balance()
+    assert sandbox.count("/dxsca-web/login") == 2
+
+
+def test_dxtrade_ping_keeps_the_session(sandbox, dx):
+    client = dx()
+    assert client.ping() is True
+    sandbox.dxtrade.ping_empty = True
+    assert client.ping() is True
+    assert sandbox.count("/dxsca-web/ping") == 2 and sandbox.count("/dxsca-web/login") == 1
+
+
+@pytest.mark.parametrize("mode", ["cookie", "body"])
+def test_matchtrade_renews_before_exp_and_keeps_the_account(sandbox, mt, mode):
+    sandbox.matchtrade.refresh_mode = mode
+    sandbox.matchtrade.token_lifetime = 600
+    clock = Clock()
+    client = mt(account="700002", clock=clock)
+    first = client.get_balance()
+    clock.now += 600 - 100  # inside the renewal margin, before exp
+    sandbox.clear()
+    second = client.get_balance()
+    assert sandbox.requests[0].path == "/manager/refresh-token"
+    assert sandbox.count("/manager/*-login") == 0
+    assert second.account == first.account == "700002" and second.currency == "EUR"
+
+
+def test_matchtrade_failed_refresh_falls_back_to_login(sandbox, mt):
+    client = mt(account="700002")
+    client.get_balance()
+    sandbox.expire_sessions(refresh=True)
+    sandbox.clear()
+    assert client.get_balance().account == "700002"
+    assert sandbox.count("/manager/refresh-token") == 1
+    assert sandbox.count("/manager/co-login") == 1
+
+
+def test_matchtrade_refreshes_at_most_four_times_an_hour(sandbox, mt):
+    client = mt()
+    client.get_balance()
+    for _ in range(6):
+        sandbox.expire_sessions()
+        client.get_balance()
+    assert sandbox.count("/manager/refresh-token") == 4
+    assert sandbox.count("/manager/co-login") == 3  # the first login and two fallbacks
+
+
+def test_matchtrade_account_gone_after_login_is_a_clear_error(sandbox, mt):
+    client = mt(account="700002")
+    client.get_balance()
+    sandbox.expire_sessions(refresh=True)
+    sandbox.fault(
+        "/manager/co-login",
+        json={"token": "a.b.c", "accounts": [{"tradingAccountId": "700001", "offer": {}}]},
+    )
+    with pytest.raises(brokers.ConfigurationError, match=r"700002.*no longer"):
+        client.get_balance()
+
+
+# ---------------------------------------------------------------- throttle
+
+
+def test_dxtrade_login_throttle_defaults_to_one_a_second(sandbox, dx, sleeps):
+    client = dx()
+    client.login()
+    client.login()
+    assert len(sleeps) == 1 and 0.5 < sleeps[0] <= 1.0
+
+
+def test_throttle_is_configurable_and_can_be_switched_off(sandbox, mt, sleeps):
+    limited = brokers.Throttle({"request": brokers.Rate(2, 60.0)}, sleep=sleeps)
+    client = mt(throttle=limited)
+    client.get_balance()  # login + balance: the two allowed
+    client.get_balance()
+    assert len(sleeps) == 1 and 25 < sleeps[0] <= 30
+    sleeps.clear()
+    free = mt(throttle=False)
+    for _ in range(5):
+        free.get_balance()
+    assert sleeps == []
+
+
+# ------------------------------------------------------------------- logging
+
+
+def test_info_logs_method_path_status_and_debug_bodies_are_redacted(sandbox, platform, caplog):
+    platform.make().get_balance()
+    info = [r.getMessage() for r in caplog.records if r.levelname == "INFO"]
+    assert any("POST" in m and "-> 200" in m and " ms" in m for m in info)
+    debug = "\n".join(r.getMessage() for r in caplog.records if r.levelname == "DEBUG")
+    assert "'password': '***'" in debug
+    assert DX_PASSWORD not in caplog.text and MT_PASSWORD not in caplog.text
+
+
+def test_library_adds_only_a_null_handler():
+    import logging
+
+    handlers = logging.getLogger("brokers").handlers
+    assert handlers and all(isinstance(h, logging.NullHandler) for h in handlers)
+
+
+def test_errors_never_show_the_password(sandbox):
+    for client in (
+        brokers.DXTrade(sandbox.url, "1210001", "s3cret-value"),
+        brokers.MatchTrade(sandbox.url, "trader@example.com", "s3cret-value", MT_BROKER_ID),
+    ):
+        with pytest.raises(brokers.AuthenticationError) as info:
+            client.login()
+        assert "s3cret-value" not in str(info.value) and "s3cret-value" not in repr(info.value)
+        assert "s3cret-value" not in repr(client)
