@@ -50,6 +50,8 @@ def parse_session_timeout(value: Any) -> float | None:
     """
     if isinstance(value, bool) or value is None:
         return None
+    if isinstance(value, Decimal) and not value.is_finite():
+        return None
     if isinstance(value, (int, float, Decimal)):
         seconds = float(value)
         return seconds / 1000 if seconds > 86400 else (seconds if seconds > 0 else None)

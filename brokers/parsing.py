@@ -25,7 +25,7 @@ def to_decimal(value: Any, name: str) -> Decimal:
     """Convert a wire number (JSON number, numeric string, ``+INF``) to ``Decimal``."""
     if isinstance(value, bool):
         raise ResponseError(f"field {name!r} is a boolean, expected a number")
-    if isinstance(value, Decimal):
+    if isinstance(value, Decimal) and not value.is_nan():
         return value
     if isinstance(value, int):
         return Decimal(value)

@@ -72,12 +72,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"SANDBOX_URL={sandbox.url}", flush=True)
     print(_summary(sandbox), flush=True)
     done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: done.set())
     try:
         while not done.wait(0.5):
             pass
-    except KeyboardInterrupt:
-        pass
     finally:
         sandbox.stop()
     return 0

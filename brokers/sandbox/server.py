@@ -210,6 +210,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    request_queue_size = 128  # fan-out benchmarks open many connections at once
 
     def __init__(self, address: tuple[str, int], sandbox: Sandbox, family: int) -> None:
         self.address_family = family
