@@ -187,6 +187,10 @@ class BrokerClient:
         """The balance of ``account`` (default: the client's account); logs in if needed."""
         raise NotImplementedError
 
+    def get_balances(self, accounts: list[str] | None = None) -> list[Balance]:
+        """The balances of ``accounts`` (default: every account of the login)."""
+        raise NotImplementedError
+
     @property
     def logged_in(self) -> bool:
         return self._logged_in

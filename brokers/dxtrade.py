@@ -288,3 +288,22 @@ class DXTrade(BrokerClient):
         reply = self._call("GET", path, account=code)
         with self._parsing("GET", path):
             return parse_metrics(reply.data, code, currency)
+
+    def get_balances(self, accounts: list[str] | None = None) -> list[Balance]:
+        """The balances of ``accounts`` (default: every account of the login) in one request
+        (``GET /accounts/metrics?accounts=a,b``), in the order asked."""
+        wanted = [self._resolve(a) for a in accounts] if accounts else self._all_accounts()
+        if not wanted:
+            return []
+        path = f"{API}/accounts/metrics"
+        reply = self._call("GET", path, params={"accounts": ",".join(c for c, _ in wanted)})
+        with self._parsing("GET", path):
+            items = mapping_list(mapping(reply.data, "metrics").get("metrics"), "metrics")
+            by_code = {text(item.get("account")): item for item in items}
+            missing = [code for code, _ in wanted if code not in by_code]
+            if missing:
+                raise ResponseError(f"the metrics answer lacks accounts {', '.join(missing)}")
+            return [metrics_to_balance(by_code[code], code, ccy) for code, ccy in wanted]
+
+    def _all_accounts(self) -> list[tuple[str, str | None]]:
+        return [(a.id, a.currency) for a in self.accounts()]

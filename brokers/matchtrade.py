@@ -337,3 +337,10 @@ class MatchTrade(BrokerClient):
         reply = self._call("GET", path, account=trading.account.id)
         with self._parsing("GET", path):
             return parse_balance(reply.data, trading.account.id, trading.account.currency)
+
+    def get_balances(self, accounts: list[str] | None = None) -> list[Balance]:
+        """The balances of ``accounts`` (default: every account of the login).
+
+        Match-Trader has no multi-account balance call: one request per account."""
+        self._ensure_session()
+        return [self.get_balance(a) for a in (accounts or list(self._trading))]

@@ -162,3 +162,22 @@ def test_repr_and_errors_hold_no_secret(dx):
     assert DX_PASSWORD not in repr(client)
     assert client._token.reveal() not in repr(client)
     assert "1210001" in repr(client)
+
+
+def test_get_balances_fetches_every_account_in_one_metrics_request(sandbox, dx):
+    client = dx()
+    client.login()
+    sandbox.clear()
+    balances = client.get_balances()
+    assert [(b.account, b.currency) for b in balances] == [
+        ("default:1210001", "USD"),
+        ("default:1210002", "EUR"),
+    ]
+    assert balances[1] == client.get_balance("default:1210002")
+    assert sandbox.count("/dxsca-web/accounts/metrics") == 1
+    assert sandbox.requests[1].query == {"accounts": "default:1210001,default:1210002"}
+
+
+def test_get_balances_keeps_the_order_asked(dx):
+    balances = dx().get_balances(["default:1210002", "default:1210001"])
+    assert [b.currency for b in balances] == ["EUR", "USD"]

@@ -150,3 +150,9 @@ def test_repr_holds_no_secret(mt):
     text = repr(client)
     assert MT_PASSWORD not in text and client._token.reveal() not in text
     assert "trader@example.com" in text
+
+
+def test_get_balances_reads_every_account(sandbox, mt):
+    balances = mt().get_balances()
+    assert [(b.account, b.currency) for b in balances] == [("700001", "USD"), ("700002", "EUR")]
+    assert sandbox.count("/mtr-api/*/balance") == 2

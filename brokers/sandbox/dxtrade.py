@@ -890,8 +890,8 @@ def _match_pattern(pattern: tuple[str, ...], segments: list[str]) -> list[str] |
         head = pattern[:-1]
         if len(segments) <= len(head):
             return None
-        args = _match_pattern(head, segments[: len(head)])
-        return None if args is None else [*args, "/".join(segments[len(head) :])]
+        captured = _match_pattern(head, segments[: len(head)])
+        return None if captured is None else [*captured, "/".join(segments[len(head) :])]
     if len(pattern) != len(segments):
         return None
     args: list[str] = []

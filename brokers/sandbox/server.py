@@ -165,7 +165,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_body(self) -> bytes | None:
         """Read the request body (Content-Length or chunked); None after answering 400."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self._read_chunked()
+            try:
+                return self._read_chunked()
+            except ValueError:
+                self.send_error(400, "Bad chunked encoding")
+                return None
         length = self.headers.get("Content-Length")
         if length is None:
             return b""
@@ -175,7 +179,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(length))
 
     def _read_chunked(self) -> bytes:
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
             if size == 0:
