@@ -41,7 +41,7 @@ from .exceptions import (
     SessionExpiredError,
 )
 from .models import Account, Balance
-from .parsing import decode_json
+from .parsing import decode_json, encode_json
 from .redaction import redact, redact_text
 from .retry import RetryPolicy, parse_retry_after
 from .throttle import Rate, Throttle
@@ -387,14 +387,17 @@ class BrokerClient:
             "User-Agent": self.user_agent,
             **(headers or {}),
         }
+        body = None
         if json is not None:
             log.debug("%s %s request body: %s", method, path, redact(json))
+            body = encode_json(json)
+            all_headers["Content-Type"] = "application/json"
         started = time.perf_counter()
         try:
             response = self._http.request(
                 method,
                 self.base_url + path,
-                json=json,
+                data=body,
                 params=params,
                 headers=all_headers,
                 timeout=self.timeout,

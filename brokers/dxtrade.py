@@ -15,7 +15,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from .base import BrokerClient, check_base_url, replace_error
+from . import orders as checks
+from .base import BrokerClient, Reply, check_base_url, replace_error
 from .config import load_settings, pick
 from .exceptions import (
     AccessDeniedError,
@@ -24,16 +25,23 @@ from .exceptions import (
     BotProtectionError,
     BrokerError,
     ConfigurationError,
+    NetworkError,
+    OrderOutcomeUnknownError,
+    OrderRejectedError,
+    RateLimitError,
+    RequestRejectedError,
     ResponseError,
+    ServerError,
 )
-from .models import Account, Balance
-from .parsing import mapping, mapping_list, money, required_money, text
+from .models import Account, Balance, Instrument, Order, OrderResult, Position
+from .parsing import mapping, mapping_list, money, required_money, text, to_datetime
 from .redaction import Secret
 from .throttle import Rate
 
 API = "/dxsca-web"
 LOGIN_PATH = f"{API}/login"
 DEFAULT_IDLE_TIMEOUT = 30 * 60.0
+SESSION_CODE_PREFIX = "dxsca-integration-session-code:"  # seen on order codes in history
 _LOCKED_WORDS = re.compile(r"lock|block|disabl|suspend|terminat|expired", re.IGNORECASE)
 _HMS = re.compile(r"^(?:(\d+)[.:])?(\d{1,2}):(\d{2}):(\d{2}(?:\.\d+)?)$")
 _ISO = re.compile(
@@ -115,6 +123,89 @@ def metrics_to_balance(item: Mapping[str, Any], code: str, currency: str | None)
         credit=Decimal(0) if credit is None else credit,
         raw=dict(item),
     )
+
+
+def _side(item: Mapping[str, Any]) -> str | None:
+    return text(item.get("side"))
+
+
+def parse_positions(data: Any, code: str) -> list[Position]:
+    """Positions from ``GET /accounts/{acct}/positions``."""
+    items = mapping_list(mapping(data, "positions").get("positions") or [], "positions")
+    return [
+        Position(
+            broker="dxtrade",
+            account=text(item.get("account")) or code,
+            id=text(item.get("positionCode")) or "",
+            symbol=text(item.get("symbol")) or "",
+            side=_side(item) or ("SELL" if (money(item, "quantity") or 0) < 0 else "BUY"),
+            quantity=abs(required_money(item, "quantity", "positions")),
+            open_price=money(item, "openPrice"),
+            profit=money(item, "fpl"),
+            stop_loss=money(item, "stopLossPrice"),
+            take_profit=money(item, "takeProfitPrice"),
+            open_time=to_datetime(item.get("openTime")),
+            raw=dict(item),
+        )
+        for item in items
+    ]
+
+
+def order_code(value: Any) -> str | None:
+    """An order's client code without the prefix some brokers add in history."""
+    code = text(value)
+    return (
+        code[len(SESSION_CODE_PREFIX) :] if code and code.startswith(SESSION_CODE_PREFIX) else code
+    )
+
+
+def parse_order(item: Mapping[str, Any], code: str) -> Order:
+    legs = item.get("legs") if isinstance(item.get("legs"), list) else []
+    leg = legs[0] if legs and isinstance(legs[0], Mapping) else {}
+    return Order(
+        broker="dxtrade",
+        account=text(item.get("account")) or code,
+        id=text(item.get("orderId")) or order_code(item.get("orderCode")) or "",
+        symbol=text(item.get("instrument")) or text(leg.get("instrument")) or "",
+        side=_side(item) or _side(leg),
+        quantity=money(leg, "quantity") or money(item, "quantity"),
+        type=text(item.get("type")),
+        price=money(leg, "price") or money(item, "limitPrice", "stopPrice"),
+        status=text(item.get("status")),
+        client_order_id=order_code(item.get("orderCode")),
+        raw=dict(item),
+    )
+
+
+def parse_orders(data: Any, code: str) -> list[Order]:
+    """Orders from ``GET /accounts/{acct}/orders`` or the order history."""
+    items = mapping_list(mapping(data, "orders").get("orders") or [], "orders")
+    return [parse_order(item, code) for item in items]
+
+
+def parse_instruments(data: Any) -> list[Instrument]:
+    """Instruments from ``GET /instruments/query``."""
+    payload = data if isinstance(data, list) else mapping(data, "instruments").get("instruments")
+    return [
+        Instrument(
+            broker="dxtrade",
+            symbol=text(item.get("symbol")) or "",
+            description=text(item.get("description")),
+            type=text(item.get("type")),
+            currency=text(item.get("currency")),
+            min_quantity=money(item, "minQuantity", "lotSize"),
+            quantity_step=money(item, "quantityIncrement", "lotSize"),
+            raw=dict(item),
+        )
+        for item in mapping_list(payload or [], "instruments")
+    ]
+
+
+def _lost(exc: BrokerError) -> bool:
+    """True when a write's answer was lost: it may or may not have been executed."""
+    if isinstance(exc, (NetworkError, ServerError, RateLimitError)):
+        return True
+    return isinstance(exc, ResponseError) and exc.status is not None and 200 <= exc.status < 300
 
 
 class DXTrade(BrokerClient):
@@ -231,6 +322,9 @@ class DXTrade(BrokerClient):
         return None, None
 
     def _refine_error(self, error: BrokerError, data: Any) -> BrokerError:
+        is_write = error.method in ("POST", "PUT", "DELETE") and "/orders" in (error.path or "")
+        if type(error) is RequestRejectedError and is_write:
+            return replace_error(error, OrderRejectedError)
         if error.path != LOGIN_PATH or isinstance(error, BotProtectionError):
             return error
         if error.status == 401:
@@ -307,3 +401,227 @@ class DXTrade(BrokerClient):
 
     def _all_accounts(self) -> list[tuple[str, str | None]]:
         return [(a.id, a.currency) for a in self.accounts()]
+
+    # -------------------------------------------------------------- trading
+
+    def _account_path(self, code: str, tail: str = "") -> str:
+        return f"{API}/accounts/{quote(code, safe='')}{tail}"
+
+    def _read(self, path: str, parse: Any, *args: Any, params: Any = None) -> Any:
+        reply = self._call("GET", path, params=params)
+        with self._parsing("GET", path):
+            return parse(reply.data, *args)
+
+    def positions(self, account: str | None = None) -> list[Position]:
+        """Open positions of ``account`` (quantities in units)."""
+        code, _ = self._resolve(account)
+        return self._read(self._account_path(code, "/positions"), parse_positions, code)
+
+    def orders(self, account: str | None = None) -> list[Order]:
+        """Open (working) orders of ``account``."""
+        code, _ = self._resolve(account)
+        return self._read(self._account_path(code, "/orders"), parse_orders, code)
+
+    def instruments(self) -> list[Instrument]:
+        """The tradable instruments (symbols as ``place_order`` wants them, e.g. ``EUR/USD``)."""
+        return self._read(f"{API}/instruments/query", parse_instruments)
+
+    def find_order(self, client_order_id: str, account: str | None = None) -> Order | None:
+        """The order placed with ``client_order_id`` (its ``orderCode``), open or done."""
+        code, _ = self._resolve(account)
+        params = {"with-client-id": client_order_id}
+        history = self._read(
+            self._account_path(code, "/orders/history"), parse_orders, code, params=params
+        )
+        for order in history + self.orders(code):
+            if order.client_order_id == client_order_id:
+                return order
+        return None
+
+    def reconcile(self, error: OrderOutcomeUnknownError) -> Order | None:
+        """After :class:`~brokers.OrderOutcomeUnknownError`: the order if it was placed."""
+        if not error.client_order_id:
+            return None
+        return self.find_order(error.client_order_id, error.sent.get("account"))
+
+    def place_order(
+        self,
+        symbol: str,
+        side: str,
+        quantity: Any,
+        type: str = "MARKET",
+        price: Any = None,
+        stop_loss: Any = None,
+        take_profit: Any = None,
+        client_order_id: str | None = None,
+        *,
+        account: str | None = None,
+    ) -> OrderResult:
+        """Place an order; ``quantity`` is in **units** (10000 = 0.1 lot of EUR/USD).
+
+        Every order carries ``client_order_id`` (DXtrade's ``orderCode``; generated when not
+        given). If the answer is lost, the same order is sent once more with the same code:
+        DXtrade refuses a duplicate code, so the order is placed at most once. A stop loss or
+        take profit makes it an IF-THEN group with protective CLOSE orders.
+        """
+        code, _ = self._resolve(account)
+        kind = checks.order_type(type)
+        order_side = checks.side(side)
+        order = {
+            "account": code,
+            "orderCode": client_order_id or checks.new_client_order_id(),
+            "type": kind,
+            "instrument": symbol,
+            "quantity": checks.amount(quantity, "quantity"),
+            "positionEffect": "OPEN",
+            "side": order_side,
+            "tif": "GTC",
+        }
+        limit = checks.check_price(kind, price)
+        if limit is not None:
+            order["limitPrice" if kind == "LIMIT" else "stopPrice"] = limit
+        protect = self._protective_orders(order, stop_loss, take_profit)
+        if protect:
+            body = {"orders": [order, *protect], "contingencyType": "IF-THEN"}
+            return self._submit(code, self._account_path(code, "/orders/group"), body, order)
+        return self._submit(code, self._account_path(code, "/orders"), order, order)
+
+    @staticmethod
+    def _protective_orders(
+        order: dict[str, Any], stop_loss: Any, take_profit: Any
+    ) -> list[dict[str, Any]]:
+        children = []
+        for kind, field, price in (
+            ("STOP", "stopPrice", stop_loss),
+            ("LIMIT", "limitPrice", take_profit),
+        ):
+            value = checks.amount(
+                price, "stop_loss" if kind == "STOP" else "take_profit", required=False
+            )
+            if value is not None:
+                children.append(
+                    {
+                        "account": order["account"],
+                        "orderCode": f"{order['orderCode']}-{'sl' if kind == 'STOP' else 'tp'}",
+                        "type": kind,
+                        "instrument": order["instrument"],
+                        "positionEffect": "CLOSE",
+                        "side": checks.opposite(order["side"]),
+                        field: value,
+                        "tif": "GTC",
+                    }
+                )
+        return children
+
+    def close_position(
+        self, position_id: str, quantity: Any = None, *, account: str | None = None
+    ) -> OrderResult:
+        """Close a position (or ``quantity`` units of it) with a CLOSE market order."""
+        code, _ = self._resolve(account)
+        position = next((p for p in self.positions(code) if p.id == str(position_id)), None)
+        if position is None:
+            raise OrderRejectedError(
+                f"position {position_id} is not open on {code}", broker=self.broker
+            )
+        amount = checks.amount(quantity, "quantity", required=False) or position.quantity
+        if amount > position.quantity:
+            raise ConfigurationError(
+                f"quantity {amount} exceeds the position's {position.quantity}"
+            )
+        order = {
+            "account": code,
+            "orderCode": checks.new_client_order_id(),
+            "type": "MARKET",
+            "instrument": position.symbol,
+            "quantity": amount,
+            "positionEffect": "CLOSE",
+            "positionCode": position.id,
+            "side": checks.opposite(position.side),
+            "tif": "GTC",
+        }
+        return self._submit(code, self._account_path(code, "/orders"), order, order)
+
+    def cancel_order(self, order_id: str, *, account: str | None = None) -> OrderResult:
+        """Cancel a working order (by order id or client order id), with its ETag as
+        ``If-Match`` as the platform asks."""
+        code, _ = self._resolve(account)
+        path = self._account_path(code, f"/orders/{quote(str(order_id), safe='')}")
+        etag = self._call("GET", path).headers.get("ETag")
+        try:
+            reply = self._call(
+                "DELETE", path, headers={"If-Match": etag} if etag else None, write=True
+            )
+        except BrokerError as exc:
+            if _lost(exc):
+                raise OrderOutcomeUnknownError(
+                    f"the answer to cancelling order {order_id} was lost",
+                    sent={"account": code, "cancel": str(order_id)},
+                    broker=self.broker,
+                    method="DELETE",
+                    path=path,
+                ) from exc
+            raise
+        return self._result(code, {"orderCode": str(order_id)}, reply, status="CANCELED")
+
+    # ------------------------------------------------------- order plumbing
+
+    def _submit(
+        self, code: str, path: str, body: dict[str, Any], order: dict[str, Any]
+    ) -> OrderResult:
+        """POST an order; after a lost answer, send it once more with the same orderCode."""
+        try:
+            return self._result(code, order, self._call("POST", path, json=body, write=True))
+        except BrokerError as exc:
+            if not _lost(exc):
+                raise
+            lost = exc
+        self._wait_before_resend(lost)
+        try:
+            return self._result(code, order, self._call("POST", path, json=body, write=True))
+        except BrokerError as exc:
+            if isinstance(exc, RequestRejectedError) and exc.status == 409 and exc.code == "100":
+                placed = self.find_order(order["orderCode"], code)
+                return OrderResult(
+                    broker=self.broker,
+                    account=code,
+                    order_id=placed.id if placed else None,
+                    client_order_id=order["orderCode"],
+                    status=placed.status if placed else None,
+                    already_placed=True,
+                    raw=dict(placed.raw) if placed else {},
+                )
+            if not _lost(exc):
+                raise
+            raise OrderOutcomeUnknownError(
+                f"order {order['orderCode']} was sent twice and both answers were lost ({lost})",
+                sent=self._summary(body),
+                client_order_id=order["orderCode"],
+                broker=self.broker,
+                method="POST",
+                path=path,
+            ) from exc
+
+    def _wait_before_resend(self, lost: BrokerError) -> None:
+        if isinstance(lost, RateLimitError) and lost.retry_after:
+            self.retry.sleep(min(lost.retry_after, self.retry.retry_after_cap))
+
+    @staticmethod
+    def _summary(body: dict[str, Any]) -> dict[str, Any]:
+        orders = body.get("orders", [body])
+        return {"account": orders[0].get("account"), "orders": [dict(o) for o in orders]}
+
+    def _result(
+        self, code: str, order: dict[str, Any], reply: Reply, status: str = "ACCEPTED"
+    ) -> OrderResult:
+        data = reply.data if isinstance(reply.data, Mapping) else {}
+        responses = data.get("orderResponses")
+        first = responses[0] if isinstance(responses, list) and responses else data
+        first = first if isinstance(first, Mapping) else {}
+        return OrderResult(
+            broker=self.broker,
+            account=code,
+            order_id=text(first.get("orderId")),
+            client_order_id=order.get("orderCode"),
+            status=status,
+            raw=dict(data),
+        )

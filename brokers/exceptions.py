@@ -170,14 +170,23 @@ class OrderRejectedError(RequestRejectedError):
 
 
 class OrderOutcomeUnknownError(BrokerError):
-    """A write was sent but its outcome is unknown (timeout, dropped connection, 5xx).
+    """A write was sent but its outcome is unknown (timeout, dropped connection, 5xx, 429).
 
-    It was *not* resent. ``sent`` holds what was sent (no secrets); reconcile by reading
-    positions and orders before trying again.
+    It was not resent blindly. ``sent`` holds what was sent (no secrets) and
+    ``client_order_id`` the DXtrade ``orderCode``; ``client.reconcile(error)`` looks for the
+    order or position before anything is tried again.
     """
 
-    default_hint = "Do not resend blindly: check positions and orders first"
+    default_hint = "Do not resend blindly: call client.reconcile(error) or check positions first"
 
-    def __init__(self, message: str, *, sent: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        sent: dict[str, Any] | None = None,
+        client_order_id: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.sent = dict(sent or {})
+        self.client_order_id = client_order_id
         super().__init__(message, **kwargs)

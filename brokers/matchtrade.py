@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from . import orders as checks
 from .base import BrokerClient, Reply, log, replace_error
 from .config import load_settings, pick
 from .exceptions import (
@@ -28,10 +29,15 @@ from .exceptions import (
     BotProtectionError,
     BrokerError,
     ConfigurationError,
+    NetworkError,
+    OrderOutcomeUnknownError,
+    OrderRejectedError,
+    RateLimitError,
     ResponseError,
+    ServerError,
 )
-from .models import Account, Balance
-from .parsing import mapping, mapping_list, money, required_money, text
+from .models import Account, Balance, Instrument, Order, OrderResult, Position
+from .parsing import mapping, mapping_list, money, required_money, text, to_datetime
 from .redaction import Secret, redact
 from .throttle import Rate
 
@@ -118,6 +124,90 @@ def parse_balance(data: Any, account_id: str, currency: str | None = None) -> Ba
         credit=Decimal(0) if credit is None else credit,
         raw=dict(item),
     )
+
+
+def _items(data: Any, key: str, what: str) -> list[Mapping[str, Any]]:
+    """A top-level array, or the array under ``key`` (both shapes are in use)."""
+    payload = data if isinstance(data, list) else mapping(data, what).get(key)
+    return mapping_list(payload or [], what)
+
+
+def _protection(item: Mapping[str, Any], name: str) -> Decimal | None:
+    value = money(item, name)
+    return None if value is None or value == 0 else value  # 0 means "none" on this platform
+
+
+def parse_positions(data: Any, account_id: str) -> list[Position]:
+    """Positions from ``GET /mtr-api/{system}/open-positions``."""
+    return [
+        Position(
+            broker="matchtrade",
+            account=account_id,
+            id=text(item.get("id")) or "",
+            symbol=text(item.get("symbol")) or "",
+            side=text(item.get("side")) or "",
+            quantity=required_money(item, "volume", "open positions"),
+            open_price=money(item, "openPrice"),
+            profit=money(item, "profit"),
+            stop_loss=_protection(item, "stopLoss"),
+            take_profit=_protection(item, "takeProfit"),
+            open_time=to_datetime(item.get("openTime") or item.get("openTimeMillis")),
+            raw=dict(item),
+        )
+        for item in _items(data, "positions", "open positions")
+    ]
+
+
+def parse_orders(data: Any, account_id: str) -> list[Order]:
+    """Pending orders from ``GET /mtr-api/{system}/active-orders``."""
+    return [
+        Order(
+            broker="matchtrade",
+            account=account_id,
+            id=text(item.get("id")) or "",
+            symbol=text(item.get("symbol")) or "",
+            side=text(item.get("side")),
+            quantity=money(item, "volume"),
+            type=text(item.get("type")),
+            price=money(item, "activationPrice", "price"),
+            status=text(item.get("status")) or "PENDING",
+            stop_loss=_protection(item, "stopLoss"),
+            take_profit=_protection(item, "takeProfit"),
+            raw=dict(item),
+        )
+        for item in _items(data, "orders", "active orders")
+    ]
+
+
+def parse_instruments(data: Any) -> list[Instrument]:
+    """Symbols from ``GET /mtr-api/{system}/effective-instruments``."""
+    return [
+        Instrument(
+            broker="matchtrade",
+            symbol=text(item.get("symbol")) or "",
+            description=text(item.get("description")),
+            type=text(item.get("type")),
+            currency=text(item.get("quoteCurrency")),
+            min_quantity=money(item, "volumeMin"),
+            quantity_step=money(item, "volumeStep"),
+            raw=dict(item),
+        )
+        for item in _items(data, "instruments", "instruments")
+    ]
+
+
+def operation_status(data: Any) -> str:
+    """``OK``, ``REJECTED`` or another status from an operation answer (see the reference:
+    ``status`` decides; an answer with only ``orderId`` or an empty 204 is a success)."""
+    if data is None:
+        return "OK"
+    payload = mapping(data, "operation")
+    status = text(payload.get("status"))
+    if status:
+        return status.upper()
+    if text(payload.get("orderId")):
+        return "OK"
+    raise ResponseError("the operation answer has neither status nor orderId")
 
 
 class MatchTrade(BrokerClient):
@@ -344,3 +434,179 @@ class MatchTrade(BrokerClient):
         Match-Trader has no multi-account balance call: one request per account."""
         self._ensure_session()
         return [self.get_balance(a) for a in (accounts or list(self._trading))]
+
+    # -------------------------------------------------------------- trading
+
+    def _read(self, account: str | None, endpoint: str, parse: Any) -> Any:
+        trading = self._resolve(account)
+        path = self._trading_path(trading, endpoint)
+        reply = self._call("GET", path, account=trading.account.id)
+        with self._parsing("GET", path):
+            return parse(reply.data, trading.account.id)
+
+    def positions(self, account: str | None = None) -> list[Position]:
+        """Open positions of ``account`` (volumes in lots)."""
+        return self._read(account, "open-positions", parse_positions)
+
+    def orders(self, account: str | None = None) -> list[Order]:
+        """Pending (limit and stop) orders of ``account``."""
+        return self._read(account, "active-orders", parse_orders)
+
+    def instruments(self, account: str | None = None) -> list[Instrument]:
+        """The symbols ``account`` can trade, spelled as the broker wants (e.g. ``EURUSD.``)."""
+        return self._read(account, "effective-instruments", lambda data, _: parse_instruments(data))
+
+    def place_order(
+        self,
+        symbol: str,
+        side: str,
+        quantity: Any,
+        type: str = "MARKET",
+        price: Any = None,
+        stop_loss: Any = None,
+        take_profit: Any = None,
+        client_order_id: str | None = None,
+        *,
+        account: str | None = None,
+    ) -> OrderResult:
+        """Open a position (MARKET) or place a pending LIMIT/STOP order.
+
+        ``quantity`` is in **lots** (0.01 = a micro lot); ``symbol`` exactly as
+        :meth:`instruments` spells it. Match-Trader has no client order id, so the request is
+        sent exactly once: if its answer is lost, :class:`~brokers.OrderOutcomeUnknownError`
+        is raised and :meth:`reconcile` tells whether it was executed.
+        """
+        if client_order_id is not None:
+            raise ConfigurationError(
+                "Match-Trader has no client order id; leave client_order_id unset"
+            )
+        kind = checks.order_type(type)
+        body: dict[str, Any] = {
+            "instrument": symbol,
+            "orderSide": checks.side(side),
+            "volume": checks.amount(quantity, "quantity"),
+            "slPrice": checks.amount(stop_loss, "stop_loss", required=False) or 0,
+            "tpPrice": checks.amount(take_profit, "take_profit", required=False) or 0,
+            "isMobile": False,
+        }
+        limit = checks.check_price(kind, price)
+        if kind == "MARKET":
+            return self._mutate(account, "position/open", body)
+        body.update(type=kind, price=limit)
+        return self._mutate(account, "pending-order/create", body)
+
+    def close_position(
+        self, position_id: str, quantity: Any = None, *, account: str | None = None
+    ) -> OrderResult:
+        """Close a position, or ``quantity`` lots of it."""
+        position = self._find(self.positions(account), position_id, "position")
+        amount = checks.amount(quantity, "quantity", required=False)
+        body: dict[str, Any] = {
+            "positionId": position.id,
+            "instrument": position.symbol,
+            "orderSide": position.side,
+        }
+        if amount is not None and amount < position.quantity:
+            return self._mutate(
+                account, "position/close-partially", {**body, "volume": amount, "isMobile": False}
+            )
+        body["volume"] = str(position.quantity)  # a string here, as the platform documents
+        try:
+            return self._mutate(account, "position/close", body)
+        except BrokerError as exc:
+            if exc.status != 404:
+                raise
+        return self._mutate(account, "positions/close", [body])  # the older, array form
+
+    def cancel_order(self, order_id: str, *, account: str | None = None) -> OrderResult:
+        """Cancel a pending order."""
+        order = self._find(self.orders(account), order_id, "pending order")
+        body = {
+            "instrument": order.symbol,
+            "id": order.id,
+            "orderSide": order.side,
+            "type": order.type,
+            "isMobile": False,
+        }
+        return self._mutate(account, "pending-order/cancel", body)
+
+    def _find(self, items: list[Any], item_id: str, what: str) -> Any:
+        found = next((i for i in items if i.id == str(item_id)), None)
+        if found is None:
+            raise OrderRejectedError(f"{what} {item_id} is not open", broker=self.broker)
+        return found
+
+    def _mutate(self, account: str | None, endpoint: str, body: Any) -> OrderResult:
+        """Send a state-changing request exactly once and read its operation answer."""
+        trading = self._resolve(account)
+        path = self._trading_path(trading, endpoint)
+        sent = {
+            "account": trading.account.id,
+            "endpoint": endpoint,
+            "body": body,
+            "sent_at": self._clock(),
+        }
+        try:
+            reply = self._call("POST", path, json=body, account=trading.account.id, write=True)
+            with self._parsing("POST", path):
+                status = operation_status(reply.data)
+        except BrokerError as exc:
+            if isinstance(exc, (NetworkError, ServerError, RateLimitError)) or (
+                isinstance(exc, ResponseError) and (exc.status or 200) < 300
+            ):
+                raise OrderOutcomeUnknownError(
+                    f"the answer to {endpoint} was lost ({type(exc).__name__})",
+                    sent=sent,
+                    broker=self.broker,
+                    method="POST",
+                    path=path,
+                ) from exc
+            raise
+        data = reply.data if isinstance(reply.data, Mapping) else {}
+        if status == "REJECTED":
+            raise OrderRejectedError(
+                text(data.get("errorMessage")) or f"{endpoint} was rejected",
+                broker=self.broker,
+                status=reply.status,
+                code=text(data.get("nativeCode")) or text(data.get("errorCode")),
+                method="POST",
+                path=path,
+            )
+        if status != "OK":
+            raise OrderOutcomeUnknownError(
+                f"{endpoint} answered status {status}", sent=sent, broker=self.broker, path=path
+            )
+        return OrderResult(
+            broker=self.broker,
+            account=trading.account.id,
+            order_id=text(data.get("orderId")),
+            status=status,
+            raw=dict(data),
+        )
+
+    def reconcile(self, error: OrderOutcomeUnknownError) -> Position | Order | bool | None:
+        """After :class:`~brokers.OrderOutcomeUnknownError`, find out what happened.
+
+        For an opened position or a pending order: the matching one opened since the
+        request (same symbol, side and volume), or ``None`` when there is none (nothing was
+        executed; sending again is safe). For a close or cancel: ``True`` when the position
+        or order is gone, ``False`` when it is still there.
+        """
+        sent, account = error.sent, error.sent.get("account")
+        endpoint, body = sent.get("endpoint"), sent.get("body")
+        if endpoint in ("position/close", "positions/close", "position/close-partially"):
+            target = body[0] if isinstance(body, list) else body
+            return all(p.id != target["positionId"] for p in self.positions(account))
+        if endpoint == "pending-order/cancel":
+            return all(o.id != body["id"] for o in self.orders(account))
+        since = sent.get("sent_at", 0) - 60  # tolerate clock skew between us and the broker
+        items = self.positions(account) if endpoint == "position/open" else self.orders(account)
+        matches = [
+            item
+            for item in items
+            if item.symbol == body["instrument"]
+            and item.side == body["orderSide"]
+            and item.quantity == body["volume"]
+            and (getattr(item, "open_time", None) is None or item.open_time.timestamp() >= since)
+        ]
+        return matches[-1] if matches else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +16,8 @@ from typing import Any
 def _json_safe(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
     return value
 
 
@@ -68,4 +71,73 @@ class Balance(_Model):
     margin: Decimal | None = None
     profit: Decimal | None = None
     credit: Decimal | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Position(_Model):
+    """An open position. ``quantity`` is in the platform's native unit (DXtrade units,
+    Match-Trader lots) and always positive; ``side`` says the direction."""
+
+    broker: str
+    account: str
+    id: str
+    symbol: str
+    side: str
+    quantity: Decimal
+    open_price: Decimal | None = None
+    profit: Decimal | None = None
+    stop_loss: Decimal | None = None
+    take_profit: Decimal | None = None
+    open_time: datetime | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Order(_Model):
+    """An open (pending or working) order. ``client_order_id`` is DXtrade's ``orderCode``."""
+
+    broker: str
+    account: str
+    id: str
+    symbol: str
+    side: str | None
+    quantity: Decimal | None
+    type: str | None = None
+    price: Decimal | None = None
+    status: str | None = None
+    client_order_id: str | None = None
+    stop_loss: Decimal | None = None
+    take_profit: Decimal | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class OrderResult(_Model):
+    """What the platform answered to a placement, close or cancel.
+
+    ``already_placed`` is true when a resend after a lost answer found the order already
+    placed (DXtrade deduplicates on ``client_order_id``): it was placed exactly once.
+    """
+
+    broker: str
+    account: str
+    order_id: str | None
+    client_order_id: str | None = None
+    status: str | None = None
+    already_placed: bool = False
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Instrument(_Model):
+    """A tradable symbol, spelled exactly as the platform wants it in orders."""
+
+    broker: str
+    symbol: str
+    description: str | None = None
+    type: str | None = None
+    currency: str | None = None
+    min_quantity: Decimal | None = None
+    quantity_step: Decimal | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)

@@ -7,7 +7,9 @@ and numeric strings go straight to :class:`~decimal.Decimal`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -19,6 +21,36 @@ _INFINITIES = {"+INF": "Infinity", "INF": "Infinity", "-INF": "-Infinity"}
 def decode_json(data: bytes | str) -> Any:
     """Decode a JSON body; numbers with a fraction become ``Decimal``. Raises ``ValueError``."""
     return json.loads(data, parse_float=Decimal, parse_constant=Decimal)
+
+
+_DECIMAL_MARK = re.compile(r'"\\u0000dec:([-+0-9.eE]+)"')
+
+
+def encode_json(payload: Any) -> bytes:
+    """Encode a request body; ``Decimal`` values become JSON numbers with their exact digits."""
+
+    def default(value: Any) -> Any:
+        if isinstance(value, Decimal) and value.is_finite():
+            return f"\u0000dec:{value}"
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+    text = json.dumps(payload, default=default, separators=(",", ":"))
+    return _DECIMAL_MARK.sub(lambda m: m.group(1), text).encode()
+
+
+def to_datetime(value: Any) -> datetime | None:
+    """An aware UTC datetime from RFC 3339 text (with or without milliseconds) or epoch ms."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        if isinstance(value, (int, Decimal)):
+            return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc)
+        if isinstance(value, str) and value:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return None
 
 
 def to_decimal(value: Any, name: str) -> Decimal:

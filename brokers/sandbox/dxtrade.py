@@ -76,6 +76,8 @@ class _Position:
     open_time: float
     update_time: float
     version: int = 1
+    stop_loss: Decimal | None = None
+    take_profit: Decimal | None = None
 
 
 @dataclass
@@ -295,6 +297,7 @@ class DXtradeState:
             ("GET", ("accounts", acct, "portfolio"), self._portfolio_one, True),
             ("GET", ("accounts", acct, "orders"), self._orders_one, True),
             ("POST", ("accounts", acct, "orders"), self._place, True),
+            ("POST", ("accounts", acct, "orders", "group"), self._place_group, True),
             ("GET", ("accounts", acct, "orders", "history"), self._history_one, True),
             ("POST", ("accounts", acct, "orders", "history"), self._history_one, True),
             ("GET", ("accounts", acct, "orders", "{}"), self._order_one, True),
@@ -499,8 +502,8 @@ class DXtradeState:
             "openPrice": position.open_price,
             "lastUpdateTime": _iso(position.update_time),
             "marginRate": position.margin_rate,
-            "takeProfitPrice": None,
-            "stopLossPrice": None,
+            "takeProfitPrice": position.take_profit,
+            "stopLossPrice": position.stop_loss,
         }
 
     def _positions_answer(self, req: RecordedRequest, accounts: list[_Account]) -> Response:
@@ -653,6 +656,47 @@ class DXtradeState:
             self._fill(account, order, position)
         return json_response(200, {"orderId": order.order_id, "updateOrderId": order.order_id})
 
+    def _place_group(self, req: RecordedRequest, user: str, code: str) -> Response:
+        """IF-THEN (an OPEN parent with protective CLOSE children) or OCO; the children
+        rest as WORKING orders (they never trigger) and mark the parent's position."""
+        account = self._account(user, code)
+        body = self._order_body(req)
+        items = body.get("orders")
+        contingency = str(body.get("contingencyType") or "").upper()
+        if not isinstance(items, list) or len(items) < 2 or contingency not in ("IF-THEN", "OCO"):
+            raise _bad_order("a group needs orders[] (two or more) and contingencyType")
+        if not all(isinstance(item, dict) and item.get("orderCode") for item in items):
+            raise _bad_order("every order of a group needs an orderCode")
+        codes = [str(item["orderCode"]) for item in items]
+        for order_code in codes:
+            if order_code in account.orders:
+                raise DXError(409, "100", f"Order with this id already exists ({order_code})")
+        if len(set(codes)) != len(codes):
+            raise _bad_order("orderCodes of a group must differ")
+        if self.reject_orders:
+            raise DXError(409, "29", self.reject_orders)
+        orders = [self._new_order(account, item, c) for item, c in zip(items, codes, strict=True)]
+        parent, children = orders[0], orders[1:]
+        if contingency == "IF-THEN" and any(c.position_effect != "CLOSE" for c in children):
+            raise _bad_order("IF-THEN children must be CLOSE orders")
+        position = self._close_target(account, parent, items[0])
+        for order in orders:
+            order.order_id = self._new_id()
+            account.orders[order.code] = order
+        account.version += 1
+        if parent.type == "MARKET":
+            self._fill(account, parent, position)
+            opened = account.positions.get(parent.position_code or "")
+            for child in children:
+                child.position_code = parent.position_code
+                if opened is not None:
+                    if child.type == "STOP":
+                        opened.stop_loss = child.stop_price
+                    elif child.type == "LIMIT":
+                        opened.take_profit = child.limit_price
+        responses = [{"orderId": o.order_id, "updateOrderId": o.order_id} for o in orders]
+        return json_response(200, {"orderResponses": responses})
+
     @staticmethod
     def _order_body(req: RecordedRequest) -> dict[str, Any]:
         try:
@@ -791,6 +835,10 @@ class DXtradeState:
         if quantity >= position.quantity:
             account.balance += position.pl
             del account.positions[position.code]
+            for order in account.orders.values():  # protective orders die with the position
+                if order.position_code == position.code and order.status == "WORKING":
+                    order.status = "CANCELED"
+                    order.version += 1
         else:
             share = quantity / position.quantity
             realised = (position.pl * share).quantize(CENT)
