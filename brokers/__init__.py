@@ -32,7 +32,7 @@ from .exceptions import (
 )
 from .factory import Broker
 from .matchtrade import MatchTrade
-from .models import Account, Balance
+from .models import Account, Balance, Instrument, Order, OrderResult, Position
 from .redaction import redact
 from .retry import RetryPolicy
 from .throttle import Rate, Throttle
@@ -51,10 +51,14 @@ __all__ = [
     "BrokerError",
     "ConfigurationError",
     "DXTrade",
+    "Instrument",
     "MatchTrade",
     "NetworkError",
+    "Order",
     "OrderOutcomeUnknownError",
     "OrderRejectedError",
+    "OrderResult",
+    "Position",
     "Rate",
     "RateLimitError",
     "RequestRejectedError",

@@ -7,13 +7,16 @@ For each platform with ``DXTRADE_*`` / ``MATCHTRADE_*`` credentials in the envir
 env file, that platform is recorded against the real broker (one login, one balance read and,
 for the bad-credentials cassette, exactly one login with a wrong password); otherwise against
 the sandbox. Every secret is replaced by a stable placeholder before anything is written, and
-the broker's address by ``https://<platform>.broker.invalid``.
+the broker's address by ``https://<platform>.broker.invalid``. The trading cycles (one
+order placed, listed and closed) are always recorded against the sandbox.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
+import itertools
 import json
 import re
 import sys
@@ -105,7 +108,9 @@ class Scrubber:
     def response(self, response: dict[str, Any]) -> dict[str, Any]:
         response = copy.deepcopy(response)  # the client still sees the real answer
         response["headers"] = {
-            k: [self._header(k, v) for v in values] for k, values in response["headers"].items()
+            k: [self._header(k, v) for v in values]
+            for k, values in response["headers"].items()
+            if k.lower() != "date"  # keeps re-recorded cassettes free of noise
         }
         response["body"]["string"] = self._body(response["body"]["string"])
         return response
@@ -139,6 +144,28 @@ def expect_auth_error(client: brokers.BrokerClient) -> None:
 def balance_then_close(client: brokers.BrokerClient) -> None:
     with client:
         client.get_balance()
+
+
+@contextlib.contextmanager
+def numbered_order_ids():
+    """Client order ids ``cassette-order-1``, ``-2``... so that replayed bodies match."""
+    count = itertools.count(1)
+    original = brokers.orders.new_client_order_id
+    brokers.orders.new_client_order_id = lambda: f"cassette-order-{next(count)}"
+    try:
+        yield
+    finally:
+        brokers.orders.new_client_order_id = original
+
+
+def trade_cycle(client: brokers.BrokerClient, symbol: str, quantity: str) -> None:
+    """Place a market order, list positions and orders, close the new position."""
+    with client, numbered_order_ids():
+        placed = client.place_order(symbol, "BUY", quantity)
+        opened = [p for p in client.positions() if p.symbol == symbol]
+        client.orders()
+        client.close_position(opened[-1].id)
+        assert placed.order_id
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -178,6 +205,23 @@ def main(argv: list[str] | None = None) -> int:
             "matchtrade",
             mt.base_url,
             lambda: balance_then_close(mt),
+        )
+        # Trading cycles place real orders: they are recorded against the sandbox only.
+        sandbox_dx = brokers.DXTrade(sb.url, "1210003", DX_PASSWORD, retry=retry)
+        sandbox_mt = brokers.MatchTrade(
+            sb.url, "solo@example.com", MT_PASSWORD, MT_BROKER_ID, retry=retry
+        )
+        record(
+            "dxtrade_trade_cycle.yaml",
+            "dxtrade",
+            sb.url,
+            lambda: trade_cycle(sandbox_dx, "EUR/USD", "10000"),
+        )
+        record(
+            "matchtrade_trade_cycle.yaml",
+            "matchtrade",
+            sb.url,
+            lambda: trade_cycle(sandbox_mt, "EURUSD.", "0.10"),
         )
         record(
             "matchtrade_bad_credentials.yaml",

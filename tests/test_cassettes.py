@@ -20,12 +20,7 @@ from brokers.sandbox import DX_PASSWORD, MT_PASSWORD
 
 CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
 REPLAY = vcr.VCR(record_mode="none", match_on=("method", "scheme", "host", "port", "path", "query"))
-NAMES = [
-    "dxtrade_login_balance.yaml",
-    "dxtrade_bad_credentials.yaml",
-    "matchtrade_login_balance.yaml",
-    "matchtrade_bad_credentials.yaml",
-]
+NAMES = sorted(p.name for p in CASSETTES.glob("*.yaml"))
 
 
 def interactions(name: str) -> list[dict]:
@@ -112,3 +107,52 @@ def test_cassette_holds_no_secret(name):
         for key in ("sessionToken", "token", "tradingApiToken"):
             for value in re.findall(rf'"{key}": "([^"]*)"', payload):
                 assert re.fullmatch(r"<[A-Z-]+-\d+>", value), (key, value)
+
+
+def same_body_but_credentials(recorded, sent) -> None:
+    """vcrpy matcher: equal JSON bodies, ignoring the scrubbed credentials."""
+
+    def load(request):
+        body = request.body
+        if not body:
+            return None
+        data = json.loads(body, parse_float=Decimal)
+        if isinstance(data, dict):
+            for key in ("password", "email"):
+                data.pop(key, None)
+        return data
+
+    assert load(recorded) == load(sent)
+
+
+@pytest.mark.parametrize(
+    "name, cls, args, symbol, quantity",
+    [
+        ("dxtrade_trade_cycle.yaml", brokers.DXTrade, ("1210003", "pw"), "EUR/USD", "10000"),
+        (
+            "matchtrade_trade_cycle.yaml",
+            brokers.MatchTrade,
+            ("me@example.com", "pw", "0"),
+            "EURUSD.",
+            "0.10",
+        ),
+    ],
+)
+def test_trade_cycle_replayed_with_matching_bodies(name, cls, args, symbol, quantity):
+    """Place, list and close, replayed request by request, bodies included."""
+    from tests.record_cassettes import numbered_order_ids
+
+    replay_bodies = vcr.VCR(
+        record_mode="none", match_on=("method", "host", "path", "query", "order_body")
+    )
+    replay_bodies.register_matcher("order_body", same_body_but_credentials)
+    with replay_bodies.use_cassette(str(CASSETTES / name)) as cassette, numbered_order_ids():
+        client = cls(origin(name), *args)
+        placed = client.place_order(symbol, "BUY", quantity)
+        opened = [p for p in client.positions() if p.symbol == symbol]
+        client.orders()
+        closed = client.close_position(opened[-1].id)
+        client.close()
+    assert cassette.all_played
+    assert opened[-1].quantity == Decimal(quantity)
+    assert placed.order_id and closed.order_id and placed.order_id != closed.order_id

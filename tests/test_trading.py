@@ -1,0 +1,274 @@
+"""Trading against the sandbox: read, place, close, cancel, and never an order twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+
+import brokers
+
+
+@dataclass
+class Venue:
+    name: str
+    make: object
+    symbol: str
+    quantity: str
+    write: str  # glob of the market-order request
+
+
+@pytest.fixture(params=["dxtrade", "matchtrade"])
+def venue(request, dx, mt) -> Venue:
+    if request.param == "dxtrade":
+        return Venue("dxtrade", dx, "EUR/USD", "10000", "/dxsca-web/accounts/*/orders")
+    return Venue("matchtrade", mt, "EURUSD.", "0.10", "/mtr-api/*/position/open")
+
+
+def new_positions(venue: Venue, before: list[brokers.Position]) -> list[brokers.Position]:
+    """Positions opened since ``before``, read with a fresh client."""
+    known = {p.id for p in before}
+    return [p for p in venue.make().positions() if p.id not in known]
+
+
+# ----------------------------------------------------------------- read/write
+
+
+def test_place_list_and_close_a_position(venue):
+    client = venue.make()
+    before = client.positions()
+    result = client.place_order(venue.symbol, "buy", venue.quantity)
+    assert result.order_id and not result.already_placed
+    (opened,) = new_positions(venue, before)
+    assert (opened.symbol, opened.side, opened.quantity) == (
+        venue.symbol,
+        "BUY",
+        Decimal(venue.quantity),
+    )
+    assert isinstance(opened.open_price, Decimal) and opened.open_time.tzinfo is not None
+    client.close_position(opened.id)
+    assert new_positions(venue, before) == []
+
+
+def test_pending_order_placed_listed_and_cancelled(venue):
+    client = venue.make()
+    result = client.place_order(venue.symbol, "SELL", venue.quantity, type="LIMIT", price="1.25")
+    (order,) = client.orders()
+    assert (order.type, order.side, order.price) == ("LIMIT", "SELL", Decimal("1.25"))
+    client.cancel_order(order.id if venue.name == "matchtrade" else result.client_order_id)
+    assert client.orders() == []
+
+
+def test_stop_loss_and_take_profit_protect_the_position(venue):
+    client = venue.make()
+    before = client.positions()
+    client.place_order(venue.symbol, "BUY", venue.quantity, stop_loss="1.05", take_profit="1.15")
+    (opened,) = new_positions(venue, before)
+    assert (opened.stop_loss, opened.take_profit) == (Decimal("1.05"), Decimal("1.15"))
+
+
+def test_partial_close(venue):
+    client = venue.make()
+    before = client.positions()
+    client.place_order(venue.symbol, "BUY", venue.quantity)
+    (opened,) = new_positions(venue, before)
+    client.close_position(opened.id, quantity=opened.quantity / 2)
+    (left,) = new_positions(venue, before)
+    assert left.quantity == opened.quantity / 2
+
+
+def test_instruments_spell_the_symbols(venue):
+    symbols = [i.symbol for i in venue.make().instruments()]
+    assert venue.symbol in symbols
+
+
+@pytest.mark.parametrize("bad", [{"quantity": 0.1}, {"quantity": "-1"}, {"side": "up"}])
+def test_invalid_orders_are_refused_before_sending(sandbox, venue, bad):
+    args = {"symbol": venue.symbol, "side": "BUY", "quantity": venue.quantity, **bad}
+    client = venue.make()
+    client.login()
+    with pytest.raises(brokers.ConfigurationError):
+        client.place_order(**args)
+    assert sandbox.count(venue.write, method="POST") == 0
+
+
+def test_market_orders_take_no_price_and_limits_need_one(venue):
+    client = venue.make()
+    with pytest.raises(brokers.ConfigurationError, match="MARKET"):
+        client.place_order(venue.symbol, "BUY", venue.quantity, price="1.1")
+    with pytest.raises(brokers.ConfigurationError, match="price"):
+        client.place_order(venue.symbol, "BUY", venue.quantity, type="LIMIT")
+
+
+# ----------------------------------------------------------------- rejections
+
+
+def test_platform_rejection_is_order_rejected(sandbox, venue):
+    if venue.name == "dxtrade":
+        sandbox.dxtrade.reject_orders = "Not enough money"
+    else:
+        sandbox.matchtrade.reject_orders = "Not enough money"
+    with pytest.raises(brokers.OrderRejectedError, match="Not enough money") as info:
+        venue.make().place_order(venue.symbol, "BUY", venue.quantity)
+    assert info.value.status == (409 if venue.name == "dxtrade" else 200)
+    assert info.value.code
+
+
+def test_unknown_symbol_is_rejected(venue):
+    with pytest.raises(brokers.OrderRejectedError):
+        venue.make().place_order("NOT-A-SYMBOL", "BUY", venue.quantity)
+
+
+def test_closing_a_position_that_is_not_open(venue):
+    with pytest.raises(brokers.OrderRejectedError, match="not open"):
+        venue.make().close_position("999999")
+
+
+# ------------------------------------------------- never an order twice
+
+LOST_ANSWERS = {
+    "timeout": {"delay": 3},
+    "dropped": {"drop": True},
+    "5xx": {"status": 503},
+    "429": {"status": 429, "headers": {"Retry-After": "1"}},
+}
+
+
+@pytest.mark.parametrize("fault", LOST_ANSWERS)
+def test_a_lost_answer_never_doubles_the_order(sandbox, venue, sleeps, fault):
+    client = venue.make(timeout=(2, 0.5))
+    before = client.positions()
+    sandbox.fault(venue.write, method="POST", after_execute=True, **LOST_ANSWERS[fault])
+    try:
+        result = client.place_order(venue.symbol, "BUY", venue.quantity)
+    except brokers.OrderOutcomeUnknownError as exc:
+        assert venue.name == "matchtrade"
+        assert sandbox.count(venue.write, method="POST") == 1  # never resent
+        found = client.reconcile(exc)
+        assert isinstance(found, brokers.Position) and found.quantity == Decimal(venue.quantity)
+    else:
+        assert venue.name == "dxtrade"
+        assert result.already_placed and result.order_id
+        posts = [r for r in sandbox.requests if r.method == "POST" and r.path.endswith("/orders")]
+        assert len(posts) == 2  # the one resend, with the same orderCode
+        assert posts[0].json["orderCode"] == posts[1].json["orderCode"] == result.client_order_id
+    assert len(new_positions(venue, before)) == 1
+
+
+def test_lost_answer_before_execution(sandbox, venue):
+    client = venue.make()
+    before = client.positions()
+    sandbox.fault(venue.write, method="POST", status=503)
+    try:
+        result = client.place_order(venue.symbol, "BUY", venue.quantity)
+    except brokers.OrderOutcomeUnknownError as exc:
+        assert venue.name == "matchtrade"
+        assert client.reconcile(exc) is None  # nothing happened: a new order is safe
+        assert new_positions(venue, before) == []
+    else:
+        assert venue.name == "dxtrade" and not result.already_placed
+        assert len(new_positions(venue, before)) == 1
+
+
+def test_retry_policy_never_fires_on_a_write(sandbox, venue, sleeps):
+    client = venue.make(retry=brokers.RetryPolicy(attempts=5, sleep=sleeps))
+    client.login()
+    sandbox.fault(venue.write, method="POST", status=503, times=None)
+    with pytest.raises(brokers.OrderOutcomeUnknownError) as info:
+        client.place_order(venue.symbol, "BUY", venue.quantity)
+    # Match-Trader: sent once. DXtrade: the deliberate resend with the same orderCode, once.
+    assert sandbox.count(venue.write, method="POST") == (2 if venue.name == "dxtrade" else 1)
+    assert info.value.sent
+
+
+def test_401_on_a_write_is_not_replayed(sandbox, venue):
+    client = venue.make()
+    client.login()
+    sandbox.fault(venue.write, method="POST", status=401)
+    with pytest.raises(brokers.AuthenticationError):
+        client.place_order(venue.symbol, "BUY", venue.quantity)
+    assert sandbox.count(venue.write, method="POST") == 1
+
+
+# ------------------------------------------------------ platform specifics
+
+
+def test_dxtrade_cancel_sends_the_orders_etag(sandbox, dx):
+    client = dx()
+    placed = client.place_order("EUR/USD", "BUY", "10000", type="LIMIT", price="1.01")
+    client.cancel_order(placed.client_order_id)
+    lookup, cancel = sandbox.requests[-2:]
+    assert cancel.method == "DELETE" and cancel.headers["if-match"]
+    assert lookup.method == "GET" and lookup.path == cancel.path
+
+
+def test_dxtrade_cancel_of_a_final_order_is_rejected(dx):
+    client = dx()
+    placed = client.place_order("EUR/USD", "BUY", "10000", type="LIMIT", price="1.01")
+    client.cancel_order(placed.client_order_id)
+    with pytest.raises(brokers.OrderRejectedError) as info:
+        client.cancel_order(placed.client_order_id)
+    assert info.value.code == "1005"
+
+
+def test_dxtrade_close_is_a_close_order_with_position_code(sandbox, dx):
+    client = dx()
+    (position,) = client.positions()
+    client.close_position(position.id)
+    body = sandbox.requests[-1].json
+    assert (body["positionEffect"], body["positionCode"], body["side"]) == (
+        "CLOSE",
+        position.id,
+        "SELL",
+    )
+
+
+def test_dxtrade_client_order_id_is_kept_and_found(dx):
+    client = dx()
+    result = client.place_order("EUR/USD", "BUY", "10000", client_order_id="my-order-1")
+    assert result.client_order_id == "my-order-1"
+    assert client.find_order("my-order-1").id == result.order_id
+    with pytest.raises(brokers.OrderRejectedError) as info:
+        client.place_order("EUR/USD", "BUY", "10000", client_order_id="my-order-1")
+    assert info.value.code == "100"
+
+
+def test_matchtrade_close_sends_the_volume_as_a_string(sandbox, mt):
+    client = mt()
+    (position,) = client.positions()
+    client.close_position(position.id)
+    request = sandbox.requests[-1]
+    assert request.path.endswith("/position/close")
+    assert request.json["volume"] == str(position.quantity)
+    assert request.json["orderSide"] == position.side
+
+
+def test_matchtrade_falls_back_to_the_older_close_path(sandbox, mt):
+    client = mt()
+    (position,) = client.positions()
+    sandbox.fault("/mtr-api/*/position/close", status=404, body="<html>Not found</html>")
+    client.close_position(position.id)
+    request = sandbox.requests[-1]
+    assert request.path.endswith("/positions/close") and isinstance(request.json, list)
+    assert client.positions() == []
+
+
+def test_matchtrade_has_no_client_order_id(mt):
+    with pytest.raises(brokers.ConfigurationError, match="no client order id"):
+        mt().place_order("EURUSD.", "BUY", "0.10", client_order_id="x")
+
+
+def test_matchtrade_partial_success_needs_reconciliation(sandbox, mt):
+    sandbox.fault("/mtr-api/*/position/open", json={"status": "PARTIAL_SUCCESS", "orderId": "W1"})
+    with pytest.raises(brokers.OrderOutcomeUnknownError, match="PARTIAL_SUCCESS"):
+        mt().place_order("EURUSD.", "BUY", "0.10")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"orderId": "W123"}, {"status": "OK", "errorCode": "UNKNOWN_ERROR", "orderId": "W123"}],
+)
+def test_matchtrade_success_variants(sandbox, mt, answer):
+    sandbox.fault("/mtr-api/*/position/open", json=answer)
+    assert mt().place_order("EURUSD.", "BUY", "0.10").order_id == "W123"
