@@ -181,3 +181,16 @@ def test_get_balances_fetches_every_account_in_one_metrics_request(sandbox, dx):
 def test_get_balances_keeps_the_order_asked(dx):
     balances = dx().get_balances(["default:1210002", "default:1210001"])
     assert [b.currency for b in balances] == ["EUR", "USD"]
+
+
+def test_an_injected_session_is_used_and_left_open(sandbox):
+    import requests
+
+    http = requests.Session()
+    http.headers["X-Trace"] = "notebook-7"
+    client = brokers.DXTrade(sandbox.url, "1210001", DX_PASSWORD, session=http, user_agent="me/1")
+    client.get_balance()
+    client.close()
+    assert sandbox.requests[-2].headers["x-trace"] == "notebook-7"
+    assert sandbox.requests[-2].headers["user-agent"] == "me/1"
+    assert http.get(sandbox.url + "/manager/platform-details", timeout=5).ok  # still usable
