@@ -31,8 +31,10 @@ from .exceptions import (
     SessionExpiredError,
 )
 from .factory import Broker
+from .fanout import FetchResult, FetchResults, fetch_balances
 from .matchtrade import MatchTrade
 from .models import Account, Balance, Instrument, Order, OrderResult, Position
+from .profiles import Profile, load_profiles
 from .redaction import redact
 from .retry import RetryPolicy
 from .throttle import Rate, Throttle
@@ -51,6 +53,8 @@ __all__ = [
     "BrokerError",
     "ConfigurationError",
     "DXTrade",
+    "FetchResult",
+    "FetchResults",
     "Instrument",
     "MatchTrade",
     "NetworkError",
@@ -59,6 +63,7 @@ __all__ = [
     "OrderRejectedError",
     "OrderResult",
     "Position",
+    "Profile",
     "Rate",
     "RateLimitError",
     "RequestRejectedError",
@@ -69,5 +74,7 @@ __all__ = [
     "SessionExpiredError",
     "Throttle",
     "__version__",
+    "fetch_balances",
+    "load_profiles",
     "redact",
 ]

@@ -48,7 +48,7 @@ def is_secret_name(name: str) -> bool:
 
 def remember(value: str) -> None:
     """Mask ``value`` wherever it appears in text passed to :func:`redact_text` from now on."""
-    if len(value) < 4:  # too short to search for without masking ordinary text
+    if len(value) < 6:  # too short to search for without masking ordinary words
         return
     with _known_lock:
         _known[value] = None

@@ -1,0 +1,590 @@
+"""The ``brokers`` command (also ``python -m brokers``): balances, accounts, positions, orders
+and login checks for many profiles at once, with output and exit statuses made for cron and
+scripts. It only reads: no trading from the command line.
+
+::
+
+    brokers                                # = brokers balance --all: a table
+    brokers balance --profile ftmo --json  # one JSON document on stdout
+    brokers accounts --csv --env-file ~/.config/brokers.env
+    brokers positions --profile ftmo       # open positions; `brokers orders` pending orders
+    brokers check -q || notify "broker login failed: $?"
+    brokers sandbox --port 8700            # the loopback emulator
+
+Credentials come only from the environment and the env file (never from the command line).
+Logs go to stderr, redacted; stdout carries only the requested output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from . import __version__
+from .base import BrokerClient
+from .exceptions import (
+    AuthenticationError,
+    BrokerError,
+    ConfigurationError,
+    NetworkError,
+    RateLimitError,
+    ResponseError,
+    ServerError,
+)
+from .fanout import DEFAULT_WORKERS, Outcome, balances_of, error_dict, run_each
+from .models import Account
+from .redaction import redact_text
+from .retry import RetryPolicy
+
+log = logging.getLogger("brokers.cli")
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_AUTH = 3
+EXIT_UNAVAILABLE = 4
+EXIT_RATE_LIMITED = 5
+EXIT_BAD_RESPONSE = 6
+EXIT_PARTIAL = 7
+EXIT_CONFIG = 78  # sysexits EX_CONFIG
+EXIT_INTERRUPTED = 130
+
+EXIT_STATUS_HELP = """\
+exit status:
+  0    every profile succeeded
+  1    any other error
+  2    usage error (bad option or argument)
+  3    authentication failed (credentials, locked account, API access denied)
+  4    network failure, timeout or server error (after the retries)
+  5    rate limited
+  6    unexpected answer (not JSON, HTML page, bot protection)
+  7    partial failure: some profiles failed, the others were printed
+  78   configuration error (missing variable, unknown profile, bad env file)
+  130  interrupted
+When every profile failed, the status is that of the first profile's error."""
+
+# Options that take a value: the word after them is not the command.
+_VALUE_OPTIONS = {"--profile", "--env-file", "--workers", "--timeout", "--retries"}
+_HELP_OPTIONS = {"-h", "--help", "--version"}
+
+
+def exit_status(error: BaseException) -> int:
+    """The exit status for one error (see ``EXIT_STATUS_HELP``)."""
+    if isinstance(error, ConfigurationError):
+        return EXIT_CONFIG
+    if isinstance(error, AuthenticationError):
+        return EXIT_AUTH
+    if isinstance(error, RateLimitError):
+        return EXIT_RATE_LIMITED
+    if isinstance(error, NetworkError | ServerError):
+        return EXIT_UNAVAILABLE
+    if isinstance(error, ResponseError):
+        return EXIT_BAD_RESPONSE
+    return EXIT_ERROR
+
+
+def overall_status(outcomes: Sequence[Outcome]) -> int:
+    """0 when all succeeded, 7 when some failed, else the first failure's own status."""
+    failed = [o.error for o in outcomes if o.error is not None]
+    if not failed:
+        return EXIT_OK
+    if len(failed) < len(outcomes):
+        return EXIT_PARTIAL
+    return exit_status(failed[0])
+
+
+# ----------------------------------------------------------------- commands
+
+
+def _login(client: BrokerClient) -> None:
+    client.login()
+
+
+def _accounts(client: BrokerClient) -> list[Any]:
+    return client.accounts()
+
+
+def _each_account(read: Callable[[BrokerClient, str], list[Any]]) -> Callable[..., list[Any]]:
+    """Read something of the pinned account, else of every account of the login."""
+
+    def call(client: BrokerClient) -> list[Any]:
+        ids = [client.account] if client.account else [a.id for a in client.accounts()]
+        return [item for account in ids for item in read(client, account)]
+
+    return call
+
+
+BALANCE_COLUMNS = (
+    "profile",
+    "broker",
+    "account",
+    "currency",
+    "balance",
+    "equity",
+    "available",
+    "margin",
+    "profit",
+    "credit",
+)
+ACCOUNT_COLUMNS = ("profile", "broker", "account", "currency", "status")
+CHECK_COLUMNS = ("profile", "broker", "status")
+POSITION_COLUMNS = (
+    "profile",
+    "broker",
+    "account",
+    "id",
+    "symbol",
+    "side",
+    "quantity",
+    "open_price",
+    "profit",
+    "stop_loss",
+    "take_profit",
+)
+ORDER_COLUMNS = (
+    "profile",
+    "broker",
+    "account",
+    "id",
+    "symbol",
+    "side",
+    "type",
+    "quantity",
+    "price",
+    "status",
+)
+NUMERIC = frozenset(
+    {"balance", "equity", "available", "margin", "profit", "credit", "quantity", "price"}
+    | {"open_price", "stop_loss", "take_profit"}
+)
+
+
+class Command:
+    """One subcommand: what to call on each client and how its values become output."""
+
+    def __init__(
+        self,
+        name: str,
+        call: Callable[[BrokerClient], Any],
+        key: str | None,
+        columns: tuple[str, ...],
+        help: str,
+    ) -> None:
+        self.name, self.call, self.key, self.columns, self.help = name, call, key, columns, help
+
+    def entry(self, outcome: Outcome) -> dict[str, Any]:
+        """The JSON entry of one profile."""
+        entry: dict[str, Any] = {"name": outcome.name, "broker": outcome.broker, "ok": outcome.ok}
+        if self.key is not None:
+            entry[self.key] = [item.to_dict() for item in outcome.value or []]
+        entry["error"] = None if outcome.error is None else error_dict(outcome.error)
+        return entry
+
+    def rows(self, outcome: Outcome) -> list[dict[str, Any]]:
+        """Flat rows (column -> text) of one profile's values; none for an error."""
+        if self.key is None:
+            return [{"profile": outcome.name, "broker": outcome.broker, "status": "ok"}]
+        rows = []
+        for item in outcome.value or []:
+            data = item.to_dict()
+            if isinstance(item, Account):
+                data["account"] = data.pop("id")
+            rows.append({**data, "profile": outcome.name, "broker": outcome.broker})
+        return rows
+
+
+COMMANDS = {
+    c.name: c
+    for c in (
+        Command(
+            "balance",
+            balances_of,
+            "balances",
+            BALANCE_COLUMNS,
+            "balances of every account (the default command)",
+        ),
+        Command("accounts", _accounts, "accounts", ACCOUNT_COLUMNS, "the accounts of each login"),
+        Command("check", _login, None, CHECK_COLUMNS, "log in only: proves the configuration"),
+        Command(
+            "positions",
+            _each_account(lambda c, a: c.positions(a)),
+            "positions",
+            POSITION_COLUMNS,
+            "open positions (read only: the command line never trades)",
+        ),
+        Command(
+            "orders",
+            _each_account(lambda c, a: c.orders(a)),
+            "orders",
+            ORDER_COLUMNS,
+            "open (pending) orders (read only)",
+        ),
+    )
+}
+
+
+# ------------------------------------------------------------------- output
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else redact_text(str(value))
+
+
+def _cell(column: str, value: Any) -> str:
+    # Figures come from Decimals, never from free text: printed as they are.
+    if column in NUMERIC:
+        return "" if value is None else str(value)
+    return _text(value)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def render_json(command: Command, outcomes: Sequence[Outcome], status: int) -> str:
+    document = {
+        "command": command.name,
+        "ok": status == EXIT_OK,
+        "exit_status": status,
+        "results": [command.entry(o) for o in outcomes],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_csv(command: Command, outcomes: Sequence[Outcome]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*command.columns, "error_type", "error"])
+    for outcome in outcomes:
+        if outcome.error is not None:
+            row = dict.fromkeys(command.columns, "")
+            row.update(profile=outcome.name, broker=outcome.broker)
+            if "status" in row:
+                row["status"] = "failed" if command.key is None else ""
+            error = [type(outcome.error).__name__, _one_line(_text(outcome.error))]
+            writer.writerow([_text(row[c]) for c in command.columns] + error)
+            continue
+        for row in command.rows(outcome):
+            writer.writerow([_cell(c, row.get(c)) for c in command.columns] + ["", ""])
+    return out.getvalue()
+
+
+def render_table(command: Command, outcomes: Sequence[Outcome]) -> str:
+    header = [c.upper() for c in command.columns]
+    lines: list[list[str] | tuple[list[str], str]] = []
+    for outcome in outcomes:
+        if outcome.error is not None:
+            message = f"{type(outcome.error).__name__}: {_one_line(_text(outcome.error))}"
+            lines.append(([_text(outcome.name), _text(outcome.broker)], "FAILED " + message))
+            continue
+        rows = command.rows(outcome)
+        if not rows:
+            lines.append(([_text(outcome.name), _text(outcome.broker)], f"(no {command.key})"))
+        for row in rows:
+            lines.append([_cell(c, row.get(c)) or "-" for c in command.columns])
+    widths = [len(h) for h in header]
+    for line in lines:
+        cells = line[0] if isinstance(line, tuple) else line
+        for i, cell in enumerate(cells):
+            widths[i] = max(widths[i], len(cell))
+
+    def fmt(cells: list[str]) -> str:
+        parts = [
+            cell.rjust(widths[i]) if command.columns[i] in NUMERIC else cell.ljust(widths[i])
+            for i, cell in enumerate(cells)
+        ]
+        return "  ".join(parts).rstrip()
+
+    out = [fmt(header)]
+    for line in lines:
+        if isinstance(line, tuple):
+            cells, message = line
+            out.append(f"{fmt(cells).ljust(widths[0] + widths[1] + 2)}  {message}")
+        else:
+            out.append(fmt(line))
+    return "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------- arguments
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return value
+
+
+def _add_common_options(parser: argparse.ArgumentParser) -> None:
+    targets = parser.add_argument_group("targets")
+    which = targets.add_mutually_exclusive_group()
+    which.add_argument(
+        "--profile",
+        action="append",
+        dest="profiles",
+        metavar="NAME",
+        help="a profile from BROKERS_PROFILES, or dxtrade / matchtrade (repeatable)",
+    )
+    which.add_argument("--all", action="store_true", help="every configured profile (the default)")
+    targets.add_argument(
+        "--env-file",
+        metavar="PATH",
+        help="the env file to read (default: $BROKERS_ENV_FILE, else ./.env)",
+    )
+    output = parser.add_argument_group("output")
+    formats = output.add_mutually_exclusive_group()
+    formats.add_argument(
+        "--json",
+        dest="format",
+        action="store_const",
+        const="json",
+        help="one JSON document (decimals as strings)",
+    )
+    formats.add_argument(
+        "--csv", dest="format", action="store_const", const="csv", help="CSV with a header"
+    )
+    output.add_argument(
+        "-q", "--quiet", action="count", default=0, help="fewer logs on stderr (-qq: none)"
+    )
+    output.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more logs on stderr (-vv: debug)"
+    )
+    network = parser.add_argument_group("network")
+    network.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=DEFAULT_WORKERS,
+        metavar="N",
+        help=f"profiles fetched at once (default {DEFAULT_WORKERS})",
+    )
+    network.add_argument(
+        "--timeout", type=_seconds, metavar="SECONDS", help="per-request timeout (default 5/30)"
+    )
+    network.add_argument(
+        "--retries",
+        type=_count,
+        metavar="N",
+        help="retries after the first attempt of a read (default 2; 0: send once)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (the options are those of each subcommand)."""
+    parser = argparse.ArgumentParser(
+        prog="brokers",
+        description="Balances, accounts, positions and orders of DXtrade and Match-Trader "
+        "logins, many at once. "
+        "Credentials come from the environment or the env file, never from the command line.",
+        epilog=EXIT_STATUS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    parser.add_argument("--version", action="version", version=f"brokers {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in COMMANDS.values():
+        _add_common_options(
+            sub.add_parser(
+                command.name,
+                help=command.help,
+                description=command.help[0].upper() + command.help[1:] + ".",
+                epilog=EXIT_STATUS_HELP,
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+                allow_abbrev=False,
+            )
+        )
+    sub.add_parser(
+        "sandbox",
+        add_help=False,
+        help="serve the loopback emulator (options: brokers sandbox --help)",
+    )
+    return parser
+
+
+def normalise_argv(argv: Sequence[str]) -> list[str]:
+    """Put the command first (``balance`` when none is given), so that options may come
+    before or after it: ``brokers --json``, ``brokers --json balance`` and
+    ``brokers balance --json`` are the same."""
+    argv = list(argv)
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        if token == "--":
+            break
+        if token.startswith("-") and token != "-":
+            index += 2 if token in _VALUE_OPTIONS else 1
+            continue
+        if token in COMMANDS or token == "sandbox":
+            return [token, *argv[:index], *argv[index + 1 :]]
+        return argv  # not a command: argparse will say so
+    if any(token in _HELP_OPTIONS for token in argv):
+        return argv
+    return ["balance", *argv]
+
+
+# ------------------------------------------------------------------ logging
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats as usual, then masks secrets in the whole line (tracebacks included)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_text(super().format(record))
+
+
+def install_logging(verbosity: int) -> Callable[[], None]:
+    """A stderr handler on the ``brokers`` logger; returns the function that removes it."""
+    if verbosity <= -2:
+        level = logging.CRITICAL + 1
+    elif verbosity >= 2:
+        level = logging.DEBUG
+    else:
+        level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}[verbosity]
+    if verbosity > 0:
+        fmt = "%(asctime)s %(levelname)s %(name)s [%(threadName)s]: %(message)s"
+    else:
+        fmt = "brokers: %(message)s"
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(RedactingFormatter(fmt))
+    handler.setLevel(level)
+    logger = logging.getLogger("brokers")
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(min(level, logging.CRITICAL))
+
+    def remove() -> None:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+        handler.flush()
+
+    return remove
+
+
+# --------------------------------------------------------------------- main
+
+
+def _client_options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if args.timeout is not None:
+        options["timeout"] = args.timeout
+    if args.retries is not None:
+        options["retry"] = RetryPolicy(attempts=args.retries + 1)
+    return options
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a parsed command other than ``sandbox``; returns the exit status."""
+    command = COMMANDS[args.command]
+    try:
+        outcomes = run_each(
+            args.profiles or None,
+            command.call,
+            workers=args.workers,
+            env_file=args.env_file or None,
+            **_client_options(args),
+        )
+    except ConfigurationError as exc:
+        log.error("configuration error: %s", exc)
+        if args.format == "json":
+            document = {
+                "command": command.name,
+                "ok": False,
+                "exit_status": EXIT_CONFIG,
+                "error": error_dict(exc),
+                "results": [],
+            }
+            _write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        return EXIT_CONFIG
+    status = overall_status(outcomes)
+    for outcome in outcomes:
+        if outcome.error is not None:
+            log.error("%s: %s: %s", outcome.name, type(outcome.error).__name__, outcome.error)
+    if args.format == "json":
+        _write(render_json(command, outcomes, status))
+    elif args.format == "csv":
+        _write(render_csv(command, outcomes))
+    else:
+        _write(render_table(command, outcomes))
+    if status == EXIT_PARTIAL:
+        failed = sum(not o.ok for o in outcomes)
+        log.warning("%d of %d profiles failed", failed, len(outcomes))
+    return status
+
+
+def _sandbox(argv: Sequence[str]) -> int:
+    from .sandbox.__main__ import main as sandbox_main
+
+    return sandbox_main(list(argv))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``brokers`` command; returns the exit status (see ``EXIT_STATUS_HELP``)."""
+    argv = normalise_argv(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if argv and argv[0] == "sandbox":
+        try:
+            return _sandbox(argv[1:])
+        except SystemExit as exc:  # its own argparse: --help or a usage error
+            return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+        except KeyboardInterrupt:
+            return EXIT_INTERRUPTED
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    remove_logging = install_logging(args.verbose - args.quiet)
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        log.error("interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `brokers | head -1`: the reader left; say nothing more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_ERROR
+    except BrokerError as exc:  # pragma: no cover - run() turns target errors into results
+        log.error("%s: %s", type(exc).__name__, exc)
+        return exit_status(exc)
+    except Exception as exc:
+        log.error("internal error: %s: %s", type(exc).__name__, exc, exc_info=args.verbose > 1)
+        return EXIT_ERROR
+    finally:
+        remove_logging()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
