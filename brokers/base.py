@@ -16,17 +16,19 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 
 from . import __version__
+from .config import load_settings, pick
 from .exceptions import (
     AuthenticationError,
     BotProtectionError,
@@ -53,6 +55,7 @@ DEFAULT_USER_AGENT = f"brokers-python/{__version__} (+requests/{requests.__versi
 EXCERPT_CHARS = 160
 
 Timeout = float | tuple[float, float]
+ClientT = TypeVar("ClientT", bound="BrokerClient")
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,8 @@ class BrokerClient:
 
     broker: ClassVar[str] = "broker"
     default_rates: ClassVar[Mapping[str, Rate]] = {}
+    # constructor argument -> (environment variable, required), for from_env()
+    env_variables: ClassVar[Mapping[str, tuple[str, bool]]] = {}
 
     def __init__(
         self,
@@ -169,6 +174,17 @@ class BrokerClient:
         http.mount("https://", adapter)
         http.mount("http://", adapter)
         return http
+
+    @classmethod
+    def from_env(
+        cls: type[ClientT], env_file: str | os.PathLike[str] | None = None, **kwargs: Any
+    ) -> ClientT:
+        """A client configured from the environment and the env file; arguments given here
+        win over the environment, which wins over the file (see :mod:`brokers.config`)."""
+        settings = load_settings(env_file)
+        for param, (variable, required) in cls.env_variables.items():
+            kwargs[param] = pick(kwargs.get(param), settings, variable, required=required)
+        return cls(**kwargs)
 
     # ------------------------------------------------------------------ public API
 

@@ -315,24 +315,19 @@ def render_table(command: Command, outcomes: Sequence[Outcome]) -> str:
 # --------------------------------------------------------------- arguments
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
+def _whole(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum``."""
 
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}")
+        return value
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
+    return parse
 
 
 def _seconds(text: str) -> float:
@@ -382,7 +377,7 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
     network = parser.add_argument_group("network")
     network.add_argument(
         "--workers",
-        type=_positive_int,
+        type=_whole(1),
         default=DEFAULT_WORKERS,
         metavar="N",
         help=f"profiles fetched at once (default {DEFAULT_WORKERS})",
@@ -392,7 +387,7 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
     )
     network.add_argument(
         "--retries",
-        type=_count,
+        type=_whole(0),
         metavar="N",
         help="retries after the first attempt of a read (default 2; 0: send once)",
     )

@@ -8,7 +8,6 @@ Balance(broker='dxtrade', account='default:1210001', currency='USD', ...)
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from decimal import Decimal
@@ -17,7 +16,6 @@ from urllib.parse import quote
 
 from . import orders as checks
 from .base import BrokerClient, Reply, check_base_url, replace_error
-from .config import load_settings, pick
 from .exceptions import (
     AccessDeniedError,
     AccountLockedError,
@@ -220,6 +218,13 @@ class DXTrade(BrokerClient):
 
     broker = "dxtrade"
     default_rates = {"login": Rate(1, 1.0)}  # the documented login limit: 1 per second
+    env_variables = {
+        "base_url": ("DXTRADE_BASE_URL", True),
+        "username": ("DXTRADE_USERNAME", True),
+        "password": ("DXTRADE_PASSWORD", True),
+        "domain": ("DXTRADE_DOMAIN", False),
+        "account": ("DXTRADE_ACCOUNT", False),
+    }
 
     def __init__(
         self,
@@ -247,22 +252,6 @@ class DXTrade(BrokerClient):
         self._token: Secret | None = None
         self._session_timeout = self.idle_timeout
         self._accounts: list[Account] | None = None
-
-    @classmethod
-    def from_env(cls, env_file: str | os.PathLike[str] | None = None, **kwargs: Any) -> DXTrade:
-        """A client configured from ``DXTRADE_*`` variables (arguments given here win)."""
-        settings = load_settings(env_file)
-        names = {
-            "base_url": ("DXTRADE_BASE_URL", True),
-            "username": ("DXTRADE_USERNAME", True),
-            "password": ("DXTRADE_PASSWORD", True),
-            "domain": ("DXTRADE_DOMAIN", False),
-            "account": ("DXTRADE_ACCOUNT", False),
-        }
-        for param, (var, required) in names.items():
-            kwargs[param] = pick(kwargs.get(param), settings, var, required=required)
-        kwargs["domain"] = kwargs["domain"] or "default"
-        return cls(**kwargs)
 
     @property
     def _user_label(self) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import time
 from collections import deque
@@ -21,7 +20,6 @@ from typing import Any
 
 from . import orders as checks
 from .base import BrokerClient, Reply, log, replace_error
-from .config import load_settings, pick
 from .exceptions import (
     AccessDeniedError,
     AccountLockedError,
@@ -222,6 +220,13 @@ class MatchTrade(BrokerClient):
 
     broker = "matchtrade"
     default_rates = {"request": Rate(500, 60.0)}  # the documented limit: 500 a minute
+    env_variables = {
+        "base_url": ("MATCHTRADE_BASE_URL", True),
+        "email": ("MATCHTRADE_EMAIL", True),
+        "password": ("MATCHTRADE_PASSWORD", True),
+        "broker_id": ("MATCHTRADE_BROKER_ID", True),
+        "account": ("MATCHTRADE_ACCOUNT", False),
+    }
 
     def __init__(
         self,
@@ -255,21 +260,6 @@ class MatchTrade(BrokerClient):
         self._trading: dict[str, TradingAccount] = {}
         self._default_id: str | None = None
         self._refreshes: deque[float] = deque(maxlen=REFRESHES_PER_HOUR)
-
-    @classmethod
-    def from_env(cls, env_file: str | os.PathLike[str] | None = None, **kwargs: Any) -> MatchTrade:
-        """A client configured from ``MATCHTRADE_*`` variables (arguments given here win)."""
-        settings = load_settings(env_file)
-        names = {
-            "base_url": ("MATCHTRADE_BASE_URL", True),
-            "email": ("MATCHTRADE_EMAIL", True),
-            "password": ("MATCHTRADE_PASSWORD", True),
-            "broker_id": ("MATCHTRADE_BROKER_ID", True),
-            "account": ("MATCHTRADE_ACCOUNT", False),
-        }
-        for param, (var, required) in names.items():
-            kwargs[param] = pick(kwargs.get(param), settings, var, required=required)
-        return cls(**kwargs)
 
     @property
     def _user_label(self) -> str:
