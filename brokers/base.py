@@ -69,7 +69,8 @@ class Reply:
 
 
 def _excerpt(text: str) -> str:
-    text = " ".join(text.split())
+    # Redact before cutting: a cut can split a secret out of the redactor's sight.
+    text = " ".join(redact_text(text).split())
     return text[:EXCERPT_CHARS] + ("..." if len(text) > EXCERPT_CHARS else "")
 
 
@@ -158,13 +159,17 @@ class BrokerClient:
             throttle = Throttle(self.default_rates, sleep=self.retry.sleep)
         self.throttle = throttle or Throttle.disabled()
         self.user_agent = user_agent or DEFAULT_USER_AGENT
+        if not self.user_agent.isascii() or not self.user_agent.isprintable():
+            raise ConfigurationError("user_agent must be printable ASCII (it is an HTTP header)")
         self._clock = clock
         self._owns_http = session is None
         self._http = session or self._new_http_session(pool_maxsize)
         self._lock = threading.RLock()
         self._generation = 0  # bumped by every login or renewal
         self._logged_in = False
-        self._auth_failure: AuthenticationError | None = None
+        # A login refused, or a configured account gone: kept and raised again until the
+        # user calls login(), because repeating a refused login can lock the account.
+        self._login_failure: BrokerError | None = None
         self._last_activity = 0.0  # clock() of the last answer: platforms time sessions from it
 
     @staticmethod
@@ -191,7 +196,7 @@ class BrokerClient:
     def login(self) -> bool:
         """Log in now (also after an earlier failure); ``True`` or a typed error."""
         with self._lock:
-            self._auth_failure = None
+            self._login_failure = None
             self._open()
         return True
 
@@ -278,8 +283,9 @@ class BrokerClient:
     def _open(self) -> None:
         try:
             self._open_session()
-        except AuthenticationError as exc:
-            self._auth_failure = exc
+        except (AuthenticationError, ConfigurationError) as exc:
+            self._forget_session()
+            self._login_failure = exc
             raise
         self._logged_in = True
         self._generation += 1
@@ -287,9 +293,9 @@ class BrokerClient:
     def _renew(self) -> None:
         try:
             self._renew_session()
-        except AuthenticationError as exc:
+        except (AuthenticationError, ConfigurationError) as exc:
             self._forget_session()
-            self._auth_failure = exc
+            self._login_failure = exc
             raise
         self._logged_in = True
         self._generation += 1
@@ -297,9 +303,9 @@ class BrokerClient:
     def _ensure_session(self) -> int:
         """Log in or renew as needed; return the session generation in use."""
         with self._lock:
-            if self._auth_failure is not None:
+            if self._login_failure is not None:
                 # Never repeat a refused login on our own: repeated bad logins lock accounts.
-                raise self._auth_failure
+                raise self._login_failure
             if not self._logged_in:
                 self._open()
             elif self._session_is_stale():
@@ -420,15 +426,29 @@ class BrokerClient:
                 allow_redirects=False,
             )
             response.content  # read it all now so the connection goes back to the pool  # noqa: B018
+        except requests.exceptions.InvalidHeader as exc:
+            raise ResponseError(
+                "a header value the platform gave us cannot be sent back",
+                broker=self.broker,
+                method=method,
+                path=path,
+            ) from exc
         except requests.RequestException as exc:
             raise self._transport_error(exc, method, path) from exc
+        except UnicodeError as exc:  # a token with characters HTTP headers cannot carry
+            raise ResponseError(
+                "a token the platform gave us cannot be sent in a header",
+                broker=self.broker,
+                method=method,
+                path=path,
+            ) from exc
         elapsed_ms = (time.perf_counter() - started) * 1000
         self._last_activity = self._clock()
         log.info(
             "%s %s %s -> %s in %.1f ms", self.broker, method, path, response.status_code, elapsed_ms
         )
         if log.isEnabledFor(logging.DEBUG) and response.content:
-            log.debug("%s %s response body: %s", method, path, redact_text(response.text[:2000]))
+            log.debug("%s %s response body: %s", method, path, redact_text(response.text)[:2000])
         return self._reply(response, method, path)
 
     def _transport_error(
@@ -457,7 +477,7 @@ class BrokerClient:
         if response.content.strip():
             try:
                 data = decode_json(response.content)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
                 decode_failed = True
         status = response.status_code
         if 200 <= status < 300:
@@ -471,7 +491,9 @@ class BrokerClient:
                     excerpt=_excerpt(response.text),
                     hint="the base URL may point at a web page instead of the API",
                 )
-            return Reply(status, response.headers, data, dict(response.cookies))
+            # Not dict(response.cookies): that raises when a name is set for two paths.
+            cookies = {cookie.name: cookie.value for cookie in response.cookies}
+            return Reply(status, response.headers, data, cookies)
         raise self._refine_error(self._http_error(response, data, method, path), data)
 
     def _http_error(
@@ -496,10 +518,10 @@ class BrokerClient:
                 "redirects are not followed",
                 **kw,
             )
-        if _is_bot_challenge(response):
-            return BotProtectionError(
-                "a bot-protection challenge answered instead of the API", **kw
-            )
+        if _is_bot_challenge(response) or (status == 403 and "excerpt" in kw):
+            # A 403 that is not the API's JSON comes from a proxy in front of it (Cloudflare
+            # blocks, WAF pages): it says nothing about the credentials.
+            return BotProtectionError("a bot-protection page answered instead of the API", **kw)
         if status == 401:
             return AuthenticationError(
                 text or "the platform refused the credentials or session", **kw
@@ -510,7 +532,8 @@ class BrokerClient:
                 text or "rate limited by the platform", retry_after=retry_after, **kw
             )
         if status >= 500:
-            return ServerError(text or "the broker's server failed", **kw)
+            retry_after = parse_retry_after(response.headers.get("Retry-After"), self._clock)
+            return ServerError(text or "the broker's server failed", retry_after=retry_after, **kw)
         if "excerpt" in kw and _looks_like_html(response):
             return ResponseError(
                 "an HTML page answered instead of the API",

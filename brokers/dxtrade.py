@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from . import orders as checks
-from .base import BrokerClient, Reply, check_base_url, replace_error
+from .base import BrokerClient, Reply, check_base_url, log, replace_error
 from .exceptions import (
     AccessDeniedError,
     AccountLockedError,
@@ -276,7 +276,10 @@ class DXTrade(BrokerClient):
                 raise ResponseError("the login answer has no sessionToken")
         self._token = Secret(token)
         timeout = parse_session_timeout(payload.get("timeout"))
-        self._session_timeout = timeout or self.idle_timeout
+        if timeout is not None:
+            self._session_timeout = timeout
+        elif path == LOGIN_PATH:  # a ping without a timeout keeps the login's
+            self._session_timeout = self.idle_timeout
         self._last_activity = self._clock()
 
     def _session_is_stale(self) -> bool:
@@ -557,32 +560,26 @@ class DXTrade(BrokerClient):
     def _submit(
         self, code: str, path: str, body: dict[str, Any], order: dict[str, Any]
     ) -> OrderResult:
-        """POST an order; after a lost answer, send it once more with the same orderCode."""
+        """POST an order; after a lost answer, send it once more with the same orderCode.
+
+        The platform refuses a second order with the same code (409/100), so the resend
+        cannot double the order. Whatever the resend meets other than an answer or that
+        refusal, the first may have been executed: the outcome is unknown."""
         try:
-            return self._result(code, order, self._call("POST", path, json=body, write=True))
+            return self._placed(code, order, path, self._call("POST", path, json=body, write=True))
         except BrokerError as exc:
             if not _lost(exc):
                 raise
             lost = exc
         self._wait_before_resend(lost)
         try:
-            return self._result(code, order, self._call("POST", path, json=body, write=True))
+            return self._placed(code, order, path, self._call("POST", path, json=body, write=True))
         except BrokerError as exc:
             if isinstance(exc, RequestRejectedError) and exc.status == 409 and exc.code == "100":
-                placed = self.find_order(order["orderCode"], code)
-                return OrderResult(
-                    broker=self.broker,
-                    account=code,
-                    order_id=placed.id if placed else None,
-                    client_order_id=order["orderCode"],
-                    status=placed.status if placed else None,
-                    already_placed=True,
-                    raw=dict(placed.raw) if placed else {},
-                )
-            if not _lost(exc):
-                raise
+                return self._already_placed(code, order["orderCode"])
             raise OrderOutcomeUnknownError(
-                f"order {order['orderCode']} was sent twice and both answers were lost ({lost})",
+                f"the answer to order {order['orderCode']} was lost ({type(lost).__name__}) "
+                f"and resending it with the same code gave {type(exc).__name__}: {exc.message}",
                 sent=self._summary(body),
                 client_order_id=order["orderCode"],
                 broker=self.broker,
@@ -590,9 +587,42 @@ class DXTrade(BrokerClient):
                 path=path,
             ) from exc
 
+    def _already_placed(self, code: str, order_code: str) -> OrderResult:
+        """The platform says ``order_code`` exists: the result, looked up when possible."""
+        try:
+            placed = self.find_order(order_code, code)
+        except BrokerError as exc:  # it is placed all the same; say so without the details
+            log.warning(
+                "%s: order %s is placed but its lookup failed: %s", self.broker, order_code, exc
+            )
+            placed = None
+        return OrderResult(
+            broker=self.broker,
+            account=code,
+            order_id=placed.id if placed else None,
+            client_order_id=order_code,
+            status=placed.status if placed else None,
+            already_placed=True,
+            raw=dict(placed.raw) if placed else {},
+        )
+
+    def _placed(self, code: str, order: dict[str, Any], path: str, reply: Reply) -> OrderResult:
+        """The result of a placement; an answer without an order id counts as lost."""
+        result = self._result(code, order, reply)
+        if result.order_id is None:
+            raise ResponseError(
+                "the order answer holds no orderId",
+                broker=self.broker,
+                status=reply.status,
+                method="POST",
+                path=path,
+            )
+        return result
+
     def _wait_before_resend(self, lost: BrokerError) -> None:
-        if isinstance(lost, RateLimitError) and lost.retry_after:
-            self.retry.sleep(min(lost.retry_after, self.retry.retry_after_cap))
+        # After a 429 (or a 5xx that says when), give the platform the time it asks for.
+        if isinstance(lost, (RateLimitError, ServerError)):
+            self.retry.sleep(self.retry.wait_for(1, lost))
 
     @staticmethod
     def _summary(body: dict[str, Any]) -> dict[str, Any]:

@@ -143,9 +143,13 @@ class RequestTimeoutError(NetworkError):
 
 
 class ServerError(BrokerError):
-    """The platform answered with a 5xx status."""
+    """The platform answered with a 5xx status (``retry_after`` when it said when to retry)."""
 
     default_hint = "The broker's server failed; retry later"
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)
 
 
 class ResponseError(BrokerError):

@@ -42,6 +42,7 @@ from .throttle import Rate
 LOGIN_PATHS = ("/manager/co-login", "/manager/mtr-login")
 REFRESH_PATH = "/manager/refresh-token"
 DEFAULT_TOKEN_LIFETIME = 15 * 60.0  # when the token's own `exp` cannot be read
+MIN_PLAUSIBLE_LIFETIME = 60.0  # a token "expiring" sooner means our clock is off
 REFRESHES_PER_HOUR = 4
 _LOCKED_WORDS = re.compile(r"lock|block|disabl|suspend|banned", re.IGNORECASE)
 
@@ -55,15 +56,37 @@ class TradingAccount:
     system: str | None
 
 
-def jwt_expiry(token: str) -> float | None:
-    """The ``exp`` claim (epoch seconds) of a JWT, read without checking the signature."""
+def jwt_claim(token: str, name: str) -> float | None:
+    """A numeric claim (``exp``, ``iat``) of a JWT, read without checking the signature."""
     try:
         payload = token.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        exp = claims["exp"]
-        return float(exp) if isinstance(exp, (int, float)) and not isinstance(exp, bool) else None
-    except (IndexError, KeyError, TypeError, ValueError):
+        value = claims[name]
+    except (IndexError, KeyError, TypeError, ValueError, RecursionError):
         return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def jwt_expiry(token: str) -> float | None:
+    """The ``exp`` claim (epoch seconds) of a JWT, read without checking the signature."""
+    return jwt_claim(token, "exp")
+
+
+def token_lifetime(token: str, now: float) -> float:
+    """Seconds the session token lives, measured on the broker's clock where possible.
+
+    ``exp - iat`` does not depend on our clock agreeing with the broker's; without ``iat``,
+    ``exp - now``, unless a skewed clock makes that implausibly short: then the documented
+    default, and a 401 renews the session if it dies sooner.
+    """
+    expiry, issued = jwt_claim(token, "exp"), jwt_claim(token, "iat")
+    if expiry is not None and issued is not None and expiry > issued:
+        return expiry - issued
+    if expiry is not None and expiry - now > MIN_PLAUSIBLE_LIFETIME:
+        return expiry - now
+    return DEFAULT_TOKEN_LIFETIME
 
 
 def parse_trading_account(item: Mapping[str, Any]) -> TradingAccount:
@@ -194,11 +217,13 @@ def parse_instruments(data: Any) -> list[Instrument]:
     ]
 
 
-def operation_status(data: Any) -> str:
+def operation_status(data: Any, http_status: int = 200) -> str:
     """``OK``, ``REJECTED`` or another status from an operation answer (see the reference:
     ``status`` decides; an answer with only ``orderId`` or an empty 204 is a success)."""
     if data is None:
-        return "OK"
+        if http_status == 204:
+            return "OK"
+        raise ResponseError("the operation answer is empty")
     payload = mapping(data, "operation")
     status = text(payload.get("status"))
     if status:
@@ -309,10 +334,8 @@ class MatchTrade(BrokerClient):
         self._token = Secret(token)
         if refresh_token:
             self._refresh_token = Secret(refresh_token)
-        now = self._clock()
-        expiry = jwt_expiry(token)
-        self._expires_at = expiry if expiry is not None else now + DEFAULT_TOKEN_LIFETIME
-        self._lifetime = max(self._expires_at - now, 0.0)
+        self._lifetime = token_lifetime(token, self._clock())
+        self._expires_at = self._clock() + self._lifetime
 
     def _session_is_stale(self) -> bool:
         margin = min(self.renew_before, self._lifetime * 0.2)
@@ -539,7 +562,7 @@ class MatchTrade(BrokerClient):
         try:
             reply = self._call("POST", path, json=body, account=trading.account.id, write=True)
             with self._parsing("POST", path):
-                status = operation_status(reply.data)
+                status = operation_status(reply.data, reply.status)
         except BrokerError as exc:
             if isinstance(exc, (NetworkError, ServerError, RateLimitError)) or (
                 isinstance(exc, ResponseError) and (exc.status or 200) < 300

@@ -11,6 +11,7 @@ page is masked too::
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections import OrderedDict
@@ -26,7 +27,8 @@ _SECRET_NAME = re.compile(
 # Secrets inside free text: "key": "value", key=value, Authorization headers, JWTs.
 _TEXT_PATTERNS = [
     re.compile(
-        r'(?P<k>"[^"]*(?:password|token|secret|session|cookie|authorization)[^"]*"\s*:\s*")[^"]*(?=")',
+        r'(?P<k>"[^"]*(?:password|token|secret|session|cookie|authorization)[^"]*"\s*:\s*")'
+        r'(?:[^"\\]|\\.)*(?="|$)',
         re.IGNORECASE,
     ),
     re.compile(
@@ -51,8 +53,9 @@ def remember(value: str) -> None:
     if len(value) < 6:  # too short to search for without masking ordinary words
         return
     with _known_lock:
-        _known[value] = None
-        _known.move_to_end(value)
+        for form in {value, json.dumps(value)[1:-1]}:  # as is, and as it appears inside JSON
+            _known[form] = None
+            _known.move_to_end(form)
         while len(_known) > _MAX_KNOWN:
             _known.popitem(last=False)
 

@@ -81,8 +81,9 @@ class RetryPolicy:
 
     def wait_for(self, attempt: int, exc: BaseException | None) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
-        if isinstance(exc, RateLimitError) and exc.retry_after is not None:
-            return min(exc.retry_after, self.retry_after_cap)
+        retry_after = getattr(exc, "retry_after", None)  # 429 and 5xx may say when
+        if retry_after is not None:
+            return min(retry_after, self.retry_after_cap)
         base = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
         return base * (1 + self.jitter * random.random())
 
@@ -90,8 +91,8 @@ class RetryPolicy:
         if state.attempt_number >= self.attempts:
             return True
         exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, RateLimitError) and (exc.retry_after or 0) > self.retry_after_cap:
-            return True
+        if (getattr(exc, "retry_after", None) or 0) > self.retry_after_cap:
+            return True  # hand a long Retry-After to the caller rather than sleep on it
         return state.idle_for + self.wait_for(state.attempt_number, exc) > self.max_wait
 
     def call(self, fn: Callable[[], T]) -> T:

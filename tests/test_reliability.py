@@ -401,3 +401,94 @@ def test_errors_never_show_the_password(sandbox):
             client.login()
         assert "s3cret-value" not in str(info.value) and "s3cret-value" not in repr(info.value)
         assert "s3cret-value" not in repr(client)
+
+
+# ------------------------------------------------------ review regressions
+
+
+def test_503_retry_after_is_honoured(sandbox, platform, sleeps):
+    sandbox.fault(platform.read, status=503, headers={"Retry-After": "7"})
+    assert platform.make().get_balance().balance > 0
+    assert sleeps == [7.0]
+
+
+def test_plain_text_403_is_bot_protection_and_not_a_remembered_login_failure(sandbox, platform):
+    client = platform.make()
+    sandbox.fault(platform.login, status=403, body="error code: 1020", content_type="text/plain")
+    with pytest.raises(brokers.BotProtectionError):
+        client.login()
+    assert client.get_balance().balance > 0  # the block lifted: nothing was held against us
+
+
+def test_json_403_at_dxtrade_login_is_access_denied(sandbox, dx):
+    body = {"errorCode": "2", "description": "REST API access is disabled"}
+    sandbox.fault("/dxsca-web/login", status=403, json=body)
+    with pytest.raises(brokers.AccessDeniedError):
+        dx().login()
+
+
+def test_absurdly_nested_json_is_a_response_error(sandbox, platform):
+    deep = "[" * 100_000 + "]" * 100_000
+    sandbox.fault(platform.read, status=200, body=deep, content_type="application/json")
+    with pytest.raises(brokers.ResponseError):
+        platform.make().get_balance()
+
+
+def test_a_secret_past_the_logged_length_is_still_masked(sandbox, mt, caplog):
+    token = "leaky-trading-token-0123456789"
+    body = {
+        "email": "trader@example.com",
+        "padding": "x" * 1985,
+        "token": "a.b.c",
+        "accounts": [{"tradingAccountId": "1", "tradingApiToken": token}],
+    }
+    sandbox.fault("/manager/co-login", json=body)
+    mt().login()
+    assert "leaky-trading" not in caplog.text
+
+
+def test_error_excerpts_are_redacted_before_they_are_cut(sandbox, dx):
+    echoed = "x" * 140 + '{"password":"Correct-Horse-Battery-Staple"}'
+    sandbox.fault("/dxsca-web/login", status=400, body=echoed, content_type="text/plain")
+    with pytest.raises(brokers.RequestRejectedError) as info:
+        dx().login()
+    assert "Correct-Horse" not in str(info.value)
+
+
+def test_user_agent_must_be_a_valid_header():
+    with pytest.raises(brokers.ConfigurationError):
+        brokers.DXTrade("https://dx.example.com", "u", "p", user_agent="bot\u2014v1")
+
+
+def test_dxtrade_ping_without_timeout_keeps_the_logins(sandbox, dx):
+    sandbox.dxtrade.session_timeout = 900  # the login says "00:15:00"
+    clock = Clock()
+    client = dx(clock=clock)
+    client.login()
+    sandbox.dxtrade.timeout_format = "absent"
+    client.ping()
+    clock.now += 900
+    sandbox.clear()
+    client.get_balance()
+    assert [r.path.rsplit("/", 1)[-1] for r in sandbox.requests] == ["login", "users", "metrics"]
+
+
+def test_matchtrade_clock_ahead_of_the_broker_does_not_log_in_every_call(sandbox, mt):
+    clock = Clock()
+    clock.now += 20 * 60  # our clock runs 20 minutes ahead of the token's exp
+    client = mt(clock=clock)
+    for _ in range(5):
+        client.get_balance()
+    assert sandbox.count("/manager/*") == 1
+
+
+def test_matchtrade_account_gone_is_not_retried_on_every_call(sandbox, mt):
+    client = mt(account="700002")
+    client.get_balance()
+    sandbox.expire_sessions(refresh=True)
+    gone = {"token": "a.b.c", "accounts": [{"tradingAccountId": "700001", "offer": {}}]}
+    sandbox.fault("/manager/co-login", json=gone)
+    for _ in range(3):
+        with pytest.raises(brokers.ConfigurationError):
+            client.get_balance()
+    assert sandbox.count("/manager/co-login") == 2  # the first login and the one that failed

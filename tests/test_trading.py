@@ -272,3 +272,48 @@ def test_matchtrade_partial_success_needs_reconciliation(sandbox, mt):
 def test_matchtrade_success_variants(sandbox, mt, answer):
     sandbox.fault("/mtr-api/*/position/open", json=answer)
     assert mt().place_order("EURUSD.", "BUY", "0.10").order_id == "W123"
+
+
+# ------------------------------------------- ambiguous answers after a lost one
+
+
+def test_dxtrade_resend_refused_after_a_lost_answer_is_outcome_unknown(sandbox, dx):
+    client = dx()
+    client.login()
+    orders = "/dxsca-web/accounts/*/orders"
+    sandbox.fault(orders, method="POST", drop=True, after_execute=True)
+    sandbox.fault(orders, method="POST", status=409, json={"errorCode": "29", "description": "No"})
+    with pytest.raises(brokers.OrderOutcomeUnknownError) as info:
+        client.place_order("EUR/USD", "BUY", "10000")
+    assert info.value.client_order_id  # what to look for: the first may well be placed
+    assert client.find_order(info.value.client_order_id) is not None
+
+
+def test_dxtrade_placed_order_whose_lookup_fails_is_still_placed(sandbox, dx):
+    client = dx()
+    client.login()
+    sandbox.fault("/dxsca-web/accounts/*/orders", method="POST", drop=True, after_execute=True)
+    sandbox.fault("/dxsca-web/accounts/*/orders/history", status=503, times=None)
+    result = client.place_order("EUR/USD", "BUY", "10000")
+    assert result.already_placed and result.client_order_id and result.order_id is None
+
+
+def test_an_empty_2xx_answer_to_a_write_is_not_a_success(sandbox, venue):
+    client = venue.make()
+    before = client.positions()
+    sandbox.fault(venue.write, method="POST", status=200, body="", after_execute=True)
+    try:
+        result = client.place_order(venue.symbol, "BUY", venue.quantity)
+    except brokers.OrderOutcomeUnknownError:
+        assert venue.name == "matchtrade"
+    else:  # DXtrade resent with the same orderCode and learnt it was placed
+        assert venue.name == "dxtrade" and result.already_placed
+    assert len(new_positions(venue, before)) == 1
+
+
+def test_matchtrade_204_to_a_cancel_is_a_success(sandbox, mt):
+    sandbox.matchtrade.cancel_empty = True
+    client = mt()
+    placed = client.place_order("EURUSD.", "BUY", "0.10", type="LIMIT", price="1.01")
+    assert client.cancel_order(placed.order_id).status == "OK"
+    assert client.orders() == []
