@@ -69,11 +69,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1
+    done = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):  # before the URL: a reader may stop us next
+        signal.signal(signum, lambda *_: done.set())
     print(f"SANDBOX_URL={sandbox.url}", flush=True)
     print(_summary(sandbox), flush=True)
-    done = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: done.set())
     try:
         while not done.wait(0.5):
             pass
