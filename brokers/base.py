@@ -35,6 +35,7 @@ from .exceptions import (
     BrokerError,
     ConfigurationError,
     NetworkError,
+    OrderOutcomeUnknownError,
     RateLimitError,
     RequestRejectedError,
     RequestTimeoutError,
@@ -42,7 +43,7 @@ from .exceptions import (
     ServerError,
     SessionExpiredError,
 )
-from .models import Account, Balance
+from .models import Account, Balance, Order, OrderResult, Position
 from .parsing import decode_json, encode_json
 from .redaction import redact, redact_text
 from .retry import RetryPolicy, parse_retry_after
@@ -210,6 +211,46 @@ class BrokerClient:
 
     def get_balances(self, accounts: list[str] | None = None) -> list[Balance]:
         """The balances of ``accounts`` (default: every account of the login)."""
+        raise NotImplementedError
+
+    # Trading: each platform implements these; quantities are in its native unit.
+
+    def positions(self, account: str | None = None) -> list[Position]:
+        """Open positions of ``account``."""
+        raise NotImplementedError
+
+    def orders(self, account: str | None = None) -> list[Order]:
+        """Open (pending or working) orders of ``account``."""
+        raise NotImplementedError
+
+    def place_order(
+        self,
+        symbol: str,
+        side: str,
+        quantity: Any,
+        type: str = "MARKET",
+        price: Any = None,
+        stop_loss: Any = None,
+        take_profit: Any = None,
+        client_order_id: str | None = None,
+        *,
+        account: str | None = None,
+    ) -> OrderResult:
+        """Place an order; never sent twice (see each platform)."""
+        raise NotImplementedError
+
+    def close_position(
+        self, position_id: str, quantity: Any = None, *, account: str | None = None
+    ) -> OrderResult:
+        """Close a position, or ``quantity`` of it."""
+        raise NotImplementedError
+
+    def cancel_order(self, order_id: str, *, account: str | None = None) -> OrderResult:
+        """Cancel a pending order."""
+        raise NotImplementedError
+
+    def reconcile(self, error: OrderOutcomeUnknownError) -> Any:
+        """After :class:`~brokers.OrderOutcomeUnknownError`: what the platform shows now."""
         raise NotImplementedError
 
     @property
