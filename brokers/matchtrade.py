@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from requests.cookies import remove_cookie_by_name
+
 from . import orders as checks
 from .base import BrokerClient, Reply, log, replace_error
 from .exceptions import (
@@ -336,6 +338,10 @@ class MatchTrade(BrokerClient):
             self._refresh_token = Secret(refresh_token)
         self._lifetime = token_lifetime(token, self._clock())
         self._expires_at = self._clock() + self._lifetime
+        # The tokens travel in our own Cookie header; copies in the session's jar would only
+        # cost CPU on every request (and keep secrets in one more place).
+        for name in ("co-auth", "rt"):
+            remove_cookie_by_name(self._http.cookies, name)
 
     def _session_is_stale(self) -> bool:
         margin = min(self.renew_before, self._lifetime * 0.2)

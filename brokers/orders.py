@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -60,4 +59,6 @@ def check_price(kind: str, price: Any) -> Decimal | None:
 
 def new_client_order_id() -> str:
     """A unique client order id: short, from the safe character set."""
+    import uuid  # here, not at the top: it costs start-up time for every cron run
+
     return f"brokers-{uuid.uuid4().hex[:24]}"
