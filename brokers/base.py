@@ -119,6 +119,20 @@ def check_base_url(base_url: str) -> str:
     return base_url.strip().rstrip("/")
 
 
+def check_timeout(timeout: Timeout) -> Timeout:
+    """``timeout`` if it is a positive number of seconds or a ``(connect, read)`` pair."""
+    parts = timeout if isinstance(timeout, tuple) else (timeout,)
+    valid = len(parts) in (1, 2) and all(
+        isinstance(p, (int, float)) and not isinstance(p, bool) and 0 < p < float("inf")
+        for p in parts
+    )
+    if not valid:
+        raise ConfigurationError(
+            f"timeout {timeout!r} is not a positive number of seconds or a (connect, read) pair"
+        )
+    return timeout
+
+
 class BrokerClient:
     """Base class of :class:`~brokers.DXTrade` and :class:`~brokers.MatchTrade`.
 
@@ -154,7 +168,7 @@ class BrokerClient:
     ) -> None:
         self.base_url = check_base_url(base_url)
         self.account = None if account in (None, "") else str(account)
-        self.timeout = timeout
+        self.timeout = check_timeout(timeout)
         self.retry = retry or RetryPolicy()
         if throttle is None or throttle is True:
             throttle = Throttle(self.default_rates, sleep=self.retry.sleep)
@@ -270,7 +284,7 @@ class BrokerClient:
         if self._owns_http:
             self._http.close()
 
-    def __enter__(self) -> BrokerClient:
+    def __enter__(self: ClientT) -> ClientT:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -133,3 +133,15 @@ def test_default_user_agent_names_library_and_version():
     assert (
         brokers.DXTrade("https://dx.example.com", "u", "p", user_agent="me/1").user_agent == "me/1"
     )
+
+
+@pytest.mark.parametrize("timeout", [0, -1, "5", (1, 2, 3), (1, None), float("inf"), True])
+def test_invalid_timeouts_are_configuration_errors(timeout):
+    with pytest.raises(brokers.ConfigurationError, match="timeout"):
+        brokers.DXTrade("https://dx.example.com", "u", "p", timeout=timeout)
+
+
+def test_context_manager_returns_the_client_itself():
+    client = brokers.MatchTrade("https://mt.example.com", "e@x.io", "p", "2")
+    with client as entered:
+        assert entered is client
