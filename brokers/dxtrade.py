@@ -317,6 +317,12 @@ class DXTrade(BrokerClient):
         is_write = error.method in ("POST", "PUT", "DELETE") and "/orders" in (error.path or "")
         if type(error) is RequestRejectedError and is_write:
             return replace_error(error, OrderRejectedError)
+        if type(error) is RequestRejectedError and error.status == 404 and error.code == "2":
+            return replace_error(
+                error,
+                RequestRejectedError,
+                hint="the account or order code is wrong, or this login may not use it",
+            )
         if error.path != LOGIN_PATH or isinstance(error, BotProtectionError):
             return error
         if error.status == 401:

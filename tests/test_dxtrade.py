@@ -194,3 +194,11 @@ def test_an_injected_session_is_used_and_left_open(sandbox):
     assert sandbox.requests[-2].headers["x-trace"] == "notebook-7"
     assert sandbox.requests[-2].headers["user-agent"] == "me/1"
     assert http.get(sandbox.url + "/manager/platform-details", timeout=5).ok  # still usable
+
+
+def test_an_account_the_login_may_not_use_is_refused_with_a_hint(sandbox, dx):
+    client = dx(account="default:1210003", currency="GBP")  # another user's account
+    with pytest.raises(brokers.RequestRejectedError) as info:
+        client.get_balance()
+    assert (info.value.status, info.value.code) == (404, "2")
+    assert "account or order code is wrong" in str(info.value)
