@@ -54,6 +54,7 @@ log = logging.getLogger("brokers")
 DEFAULT_TIMEOUT = (5.0, 30.0)
 DEFAULT_USER_AGENT = f"brokers-python/{__version__} (+requests/{requests.__version__})"
 EXCERPT_CHARS = 160
+MAX_TIMEOUT = 86400.0  # larger values overflow the socket layer; no broker needs them
 
 Timeout = float | tuple[float, float]
 ClientT = TypeVar("ClientT", bound="BrokerClient")
@@ -92,6 +93,30 @@ def _is_bot_challenge(response: requests.Response) -> bool:
     )
 
 
+def _reason(exc: requests.RequestException) -> str:
+    """Plain words for why a connection failed (urllib3 wraps the cause in layers)."""
+    cause: BaseException | None = exc
+    seen = []
+    while cause is not None and len(seen) < 8:
+        seen.append(cause)
+        inner = getattr(cause, "reason", None)
+        if not isinstance(inner, BaseException) and cause.args:
+            inner = cause.args[0] if isinstance(cause.args[0], BaseException) else None
+        cause = inner or cause.__cause__ or cause.__context__
+    names = {type(c).__name__ for c in seen}
+    if "NameResolutionError" in names or any(
+        isinstance(c, OSError) and c.errno in (-2, -3) for c in seen
+    ):
+        return "the host name could not be resolved"
+    if any(isinstance(c, ConnectionRefusedError) for c in seen):
+        return "the connection was refused (nothing listens at that address and port)"
+    if any(isinstance(c, ConnectionResetError) for c in seen):
+        return "the connection was reset"
+    if names & {"RemoteDisconnected", "ProtocolError", "IncompleteRead"}:
+        return "the connection was closed before an answer came"
+    return type(seen[-1]).__name__
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -105,7 +130,11 @@ def check_base_url(base_url: str) -> str:
     """The base URL without a trailing slash; ``http://`` only for loopback hosts."""
     if not base_url or not isinstance(base_url, str):
         raise ConfigurationError("base_url is empty")
-    parts = urlsplit(base_url.strip())
+    try:
+        parts = urlsplit(base_url.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        raise ConfigurationError(f"base_url {base_url!r} is not a valid URL ({exc})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(
             f"base_url {base_url!r} is not an http(s) URL",
@@ -120,10 +149,11 @@ def check_base_url(base_url: str) -> str:
 
 
 def check_timeout(timeout: Timeout) -> Timeout:
-    """``timeout`` if it is a positive number of seconds or a ``(connect, read)`` pair."""
+    """``timeout`` if it is a positive number of seconds (at most a day) or a
+    ``(connect, read)`` pair of them."""
     parts = timeout if isinstance(timeout, tuple) else (timeout,)
     valid = len(parts) in (1, 2) and all(
-        isinstance(p, (int, float)) and not isinstance(p, bool) and 0 < p < float("inf")
+        isinstance(p, (int, float)) and not isinstance(p, bool) and 0 < p <= MAX_TIMEOUT
         for p in parts
     )
     if not valid:
@@ -150,8 +180,9 @@ class BrokerClient:
 
     broker: ClassVar[str] = "broker"
     default_rates: ClassVar[Mapping[str, Rate]] = {}
-    # constructor argument -> (environment variable, required), for from_env()
-    env_variables: ClassVar[Mapping[str, tuple[str, bool]]] = {}
+    # constructor argument -> (environment variables (the first is the name, the others
+    # aliases), required), for from_env()
+    env_variables: ClassVar[Mapping[str, tuple[tuple[str, ...], bool]]] = {}
 
     def __init__(
         self,
@@ -202,8 +233,8 @@ class BrokerClient:
         """A client configured from the environment and the env file; arguments given here
         win over the environment, which wins over the file (see :mod:`brokers.config`)."""
         settings = load_settings(env_file)
-        for param, (variable, required) in cls.env_variables.items():
-            kwargs[param] = pick(kwargs.get(param), settings, variable, required=required)
+        for param, (variables, required) in cls.env_variables.items():
+            kwargs[param] = pick(kwargs.get(param), settings, *variables, required=required)
         return cls(**kwargs)
 
     # ------------------------------------------------------------------ public API
@@ -523,8 +554,7 @@ class BrokerClient:
             return error
         if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):
             return ConfigurationError(f"invalid URL for {path!r}", **kw)
-        reason = type(exc.__context__ or exc).__name__
-        return NetworkError(f"the connection to the broker failed ({reason})", **kw)
+        return NetworkError(f"the connection to the broker failed: {_reason(exc)}", **kw)
 
     def _reply(self, response: requests.Response, method: str, path: str) -> Reply:
         data = None

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import __version__
-from .base import BrokerClient
+from .base import MAX_TIMEOUT, BrokerClient
 from .exceptions import (
     AuthenticationError,
     BrokerError,
@@ -104,7 +104,16 @@ def overall_status(outcomes: Sequence[Outcome]) -> int:
 
 
 def _login(client: BrokerClient) -> None:
+    """Log in, and prove a configured account exists (a check must catch a typo there too)."""
     client.login()
+    if client.account:
+        known = [account.id for account in client.accounts()]
+        if client.account not in known:
+            raise ConfigurationError(
+                f"account {client.account!r} is not one of this login's accounts: "
+                + (", ".join(known) or "(none)"),
+                broker=client.broker,
+            )
 
 
 def _accounts(client: BrokerClient) -> list[Any]:
@@ -335,8 +344,8 @@ def _seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    if not 0 < value <= MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most {MAX_TIMEOUT:g} seconds")
     return value
 
 
@@ -566,7 +575,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args)
     except KeyboardInterrupt:
         log.error("interrupted")
-        return EXIT_INTERRUPTED
+        # Requests still in flight on the pool's threads would hold the exit until they time
+        # out: leave now.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
     except BrokenPipeError:  # `brokers | head -1`: the reader left; say nothing more
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

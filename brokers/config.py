@@ -35,25 +35,32 @@ def env_file_path(env_file: str | os.PathLike[str] | None = None) -> Path | None
 def load_settings(env_file: str | os.PathLike[str] | None = None) -> Settings:
     """The process environment layered over the env file's values."""
     path = env_file_path(env_file)
-    values = {k: v for k, v in dotenv_values(path).items() if v is not None} if path else {}
-    return ChainMap(dict(os.environ), values)
+    try:
+        values = {k: v for k, v in dotenv_values(path).items() if v is not None} if path else {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"the env file {str(path)!r} cannot be read ({exc})") from None
+    # A variable set but empty in the environment does not hide the file's value.
+    environment = {k: v for k, v in os.environ.items() if v.strip()}
+    return ChainMap(environment, values)
 
 
-def setting(settings: Settings, name: str, *, required: bool = False) -> str | None:
-    """The value of ``name``; empty counts as unset. A missing required one names itself."""
-    value = (settings.get(name) or "").strip()
-    if value:
-        return value
+def setting(settings: Settings, *names: str, required: bool = False) -> str | None:
+    """The value of the first of ``names`` that is set; empty counts as unset. A missing
+    required one is named (the first name; the others are accepted aliases)."""
+    for name in names:
+        value = (settings.get(name) or "").strip()
+        if value:
+            return value
     if required:
         raise ConfigurationError(
-            f"{name} is not set",
-            hint="set it in the environment or in the .env file (see .env.example)",
+            f"{names[0]} is not set",
+            hint="Set it in the environment or in the env file (see .env.example)",
         )
     return None
 
 
-def pick(explicit: object, settings: Settings, name: str, *, required: bool = False) -> object:
-    """An explicit argument when given, else the setting ``name``."""
+def pick(explicit: object, settings: Settings, *names: str, required: bool = False) -> object:
+    """An explicit argument when given, else the first setting of ``names``."""
     if explicit is not None and explicit != "":
         return explicit
-    return setting(settings, name, required=required)
+    return setting(settings, *names, required=required)

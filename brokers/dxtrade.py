@@ -219,11 +219,12 @@ class DXTrade(BrokerClient):
     broker = "dxtrade"
     default_rates = {"login": Rate(1, 1.0)}  # the documented login limit: 1 per second
     env_variables = {
-        "base_url": ("DXTRADE_BASE_URL", True),
-        "username": ("DXTRADE_USERNAME", True),
-        "password": ("DXTRADE_PASSWORD", True),
-        "domain": ("DXTRADE_DOMAIN", False),
-        "account": ("DXTRADE_ACCOUNT", False),
+        "base_url": (("DXTRADE_BASE_URL",), True),
+        "username": (("DXTRADE_USERNAME",), True),
+        "password": (("DXTRADE_PASSWORD",), True),
+        "domain": (("DXTRADE_DOMAIN",), False),
+        "account": (("DXTRADE_ACCOUNT",), False),
+        "currency": (("DXTRADE_CURRENCY",), False),
     }
 
     def __init__(

@@ -187,11 +187,11 @@ def resolve_targets(
         return list(profiles.items())
     resolved: list[tuple[str, Profile | BrokerClient]] = []
     for target in targets:
-        if isinstance(target, str):
-            profile = find_profile(profiles or {}, target)
+        if isinstance(target, (str, Profile)):
+            profile = find_profile(profiles or {}, target) if isinstance(target, str) else target
+            if any(source is profile for _, source in resolved):
+                continue  # named twice (`--profile ftmo --profile FTMO`): fetched once
             resolved.append((profile.name, profile))
-        elif isinstance(target, Profile):
-            resolved.append((target.name, target))
         elif isinstance(target, BrokerClient):
             resolved.append((client_name(target), target))
         else:

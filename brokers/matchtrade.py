@@ -248,11 +248,11 @@ class MatchTrade(BrokerClient):
     broker = "matchtrade"
     default_rates = {"request": Rate(500, 60.0)}  # the documented limit: 500 a minute
     env_variables = {
-        "base_url": ("MATCHTRADE_BASE_URL", True),
-        "email": ("MATCHTRADE_EMAIL", True),
-        "password": ("MATCHTRADE_PASSWORD", True),
-        "broker_id": ("MATCHTRADE_BROKER_ID", True),
-        "account": ("MATCHTRADE_ACCOUNT", False),
+        "base_url": (("MATCHTRADE_BASE_URL",), True),
+        "email": (("MATCHTRADE_EMAIL", "MATCHTRADE_USERNAME"), True),
+        "password": (("MATCHTRADE_PASSWORD",), True),
+        "broker_id": (("MATCHTRADE_BROKER_ID",), True),
+        "account": (("MATCHTRADE_ACCOUNT",), False),
     }
 
     def __init__(

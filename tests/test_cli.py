@@ -406,3 +406,17 @@ def test_positions_and_orders_are_listed_read_only(brokers_cmd, env_file, sandbo
     assert not any(
         r.path.endswith(("/orders", "/open")) and r.method == "POST" for r in sandbox.requests
     )
+
+
+def test_check_proves_a_configured_account_and_profiles_run_once(brokers_cmd, tmp_path, sandbox):
+    env_file = write_env(tmp_path / "acct.env", sandbox.url, {"dx1": GOOD["dx1"]})
+    with env_file.open("a") as f:
+        f.write("DX1_ACCOUNT=default:999\n")
+    result = brokers_cmd("check", "--json", "--env-file", str(env_file))
+    assert result.status == 78
+    assert "default:1210001" in result.results()["dx1"]["error"]["message"]
+    fixed = write_env(tmp_path / "ok.env", sandbox.url, {"dx1": GOOD["dx1"]})
+    sandbox.clear()
+    twice = brokers_cmd("--json", "--profile", "dx1", "--profile", "DX1", "--env-file", str(fixed))
+    assert [e["name"] for e in twice.json()["results"]] == ["dx1"]
+    assert sandbox.count("/dxsca-web/login") == 1

@@ -145,3 +145,43 @@ def test_context_manager_returns_the_client_itself():
     client = brokers.MatchTrade("https://mt.example.com", "e@x.io", "p", "2")
     with client as entered:
         assert entered is client
+
+
+def test_an_empty_environment_variable_does_not_hide_the_file(tmp_path, monkeypatch):
+    env_file = write_env(
+        tmp_path / "f.env",
+        DXTRADE_BASE_URL="https://file.example.com",
+        DXTRADE_USERNAME="u",
+        DXTRADE_PASSWORD="from-the-file",
+    )
+    monkeypatch.setenv("DXTRADE_PASSWORD", "")
+    assert brokers.DXTrade.from_env(env_file)._password.reveal() == "from-the-file"
+
+
+def test_aliases_and_optional_variables(tmp_path):
+    env_file = write_env(
+        tmp_path / "a.env",
+        MATCHTRADE_BASE_URL="https://mt.example.com",
+        MATCHTRADE_USERNAME="me@example.com",
+        MATCHTRADE_PASSWORD="p",
+        MATCHTRADE_BROKER_ID="2",
+        DXTRADE_BASE_URL="https://dx.example.com",
+        DXTRADE_USERNAME="u",
+        DXTRADE_PASSWORD="p",
+        DXTRADE_CURRENCY="EUR",
+    )
+    assert brokers.MatchTrade.from_env(env_file).email == "me@example.com"
+    assert brokers.DXTrade.from_env(env_file).currency == "EUR"
+
+
+def test_an_unreadable_env_file_is_a_configuration_error(tmp_path):
+    bad = tmp_path / "latin1.env"
+    bad.write_bytes(b"DXTRADE_PASSWORD=caf\xe9\n")
+    with pytest.raises(brokers.ConfigurationError, match="cannot be read"):
+        brokers.DXTrade.from_env(bad)
+
+
+@pytest.mark.parametrize("url", ["https://[::1", "http://127.0.0.1:99999"])
+def test_malformed_base_urls_are_configuration_errors(url):
+    with pytest.raises(brokers.ConfigurationError, match="not a valid URL"):
+        brokers.DXTrade(url, "u", "p")

@@ -58,3 +58,13 @@ def test_failing_broker_gives_non_zero_exit_without_leaking_the_password(tmp_pat
 def test_incomplete_configuration_names_the_missing_variable(tmp_path):
     done = run_example(tmp_path, DXTRADE_BASE_URL="https://dx.example.com")
     assert done.returncode == 2 and "DXTRADE_USERNAME" in done.stderr
+
+
+def test_named_profiles_are_used_too(tmp_path, sandbox):
+    (tmp_path / ".env").write_text(
+        "BROKERS_PROFILES=ftmo\nFTMO_BROKER=dxtrade\n"
+        f"FTMO_BASE_URL={sandbox.url}\nFTMO_USERNAME=1210003\nFTMO_PASSWORD={DX_PASSWORD}\n"
+    )
+    done = run_example(tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "ftmo: account default:1210003: balance 25000.00 GBP" in done.stdout

@@ -16,13 +16,23 @@ from .seed import DX_DOMAIN, DX_PASSWORD, DX_USERS, MT_BROKER_ID, MT_PASSWORD, M
 from .server import Sandbox
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError("a port is from 0 to 65535")
+    return port
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m brokers.sandbox",
+        prog="python -m brokers.sandbox  (or: brokers sandbox)",
         description="Loopback emulator of the DXtrade and Match-Trader REST APIs.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="loopback address (127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8700, help="TCP port; 0 picks a free one")
+    parser.add_argument("--port", type=_port, default=8700, help="TCP port; 0 picks a free one")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added per answer")
     return parser
 
