@@ -294,6 +294,11 @@ class BrokerClient:
         """Cancel a pending order."""
         raise NotImplementedError
 
+    def ping(self) -> bool:
+        """Make sure the session is alive (logging in or renewing it if needed)."""
+        self._ensure_session()
+        return True
+
     def reconcile(self, error: OrderOutcomeUnknownError) -> Any:
         """After :class:`~brokers.OrderOutcomeUnknownError`: what the platform shows now."""
         raise NotImplementedError
@@ -432,8 +437,17 @@ class BrokerClient:
             if exc.status != 401:
                 raise
             self._renew_after_401(generation)
-            if write:
-                raise
+            if write:  # never replayed: the caller decides, knowing it was not executed
+                raise SessionExpiredError(
+                    "the session had expired, so this change was not executed; a new session "
+                    "is ready: send it again",
+                    broker=self.broker,
+                    status=401,
+                    code=exc.code,
+                    method=method,
+                    path=path,
+                    hint="",
+                ) from exc
         try:
             return send()
         except AuthenticationError as exc:

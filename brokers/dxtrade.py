@@ -39,6 +39,9 @@ from .throttle import Rate
 API = "/dxsca-web"
 LOGIN_PATH = f"{API}/login"
 DEFAULT_IDLE_TIMEOUT = 30 * 60.0
+# A bare number above 10 hours is taken as milliseconds: idle timeouts are minutes to hours,
+# so 60000 is far likelier one minute in ms than 16.7 hours in seconds.
+MS_THRESHOLD = 10 * 3600
 SESSION_CODE_PREFIX = "dxsca-integration-session-code:"  # seen on order codes in history
 _LOCKED_WORDS = re.compile(r"lock|block|disabl|suspend|terminat|expired", re.IGNORECASE)
 _HMS = re.compile(r"^(?:(\d+)[.:])?(\d{1,2}):(\d{2}):(\d{2}(?:\.\d+)?)$")
@@ -52,7 +55,7 @@ def parse_session_timeout(value: Any) -> float | None:
     """Seconds from a login ``timeout`` in any documented form, ``None`` when unusable.
 
     ``"00:30:00"``, ``"PT30M"``, ``1800`` (seconds) and ``1800000`` (milliseconds) all give
-    ``1800.0``. Numbers above a day are taken as milliseconds.
+    ``1800.0``. Numbers above ten hours are taken as milliseconds.
     """
     if isinstance(value, bool) or value is None:
         return None
@@ -60,7 +63,9 @@ def parse_session_timeout(value: Any) -> float | None:
         return None
     if isinstance(value, (int, float, Decimal)):
         seconds = float(value)
-        return seconds / 1000 if seconds > 86400 else (seconds if seconds > 0 else None)
+        if seconds > MS_THRESHOLD:
+            return seconds / 1000
+        return seconds if seconds > 0 else None
     if not isinstance(value, str):
         return None
     value = value.strip()
@@ -77,9 +82,12 @@ def parse_session_timeout(value: Any) -> float | None:
     return None
 
 
-def parse_accounts(data: Any) -> list[Account]:
-    """Accounts from a ``GET /users`` answer."""
+def parse_accounts(data: Any, login: str | None = None) -> list[Account]:
+    """Accounts from a ``GET /users`` answer: those of ``login`` (``"1210001"`` or
+    ``"1210001@default"``) when the answer lists that user, else every user's."""
     users = mapping_list(mapping(data, "users").get("userDetails", []), "users")
+    own = [u for u in users if login and login in (text(u.get("login")), text(u.get("username")))]
+    users = own or users
     accounts = []
     for user in users:
         for item in mapping_list(user.get("accounts") or [], "users"):
@@ -104,6 +112,17 @@ def parse_metrics(data: Any, code: str, currency: str | None) -> Balance:
         raise ResponseError(f"the metrics answer holds no metrics for account {code!r}")
     item = next((m for m in items if m.get("account") == code), items[0])
     return metrics_to_balance(item, code, currency)
+
+
+def parse_portfolio_currency(data: Any, code: str) -> str | None:
+    """The currency of ``code``'s balance in a portfolio answer (``None`` when absent)."""
+    portfolios = mapping_list(mapping(data, "portfolio").get("portfolios") or [], "portfolio")
+    for portfolio in portfolios:
+        if text(portfolio.get("account")) in (None, code):
+            for item in mapping_list(portfolio.get("balances") or [], "portfolio"):
+                if text(item.get("currency")):
+                    return text(item.get("currency"))
+    return None
 
 
 def metrics_to_balance(item: Mapping[str, Any], code: str, currency: str | None) -> Balance:
@@ -249,10 +268,11 @@ class DXTrade(BrokerClient):
         self.domain = domain or "default"
         self.currency = currency
         self.idle_timeout = float(idle_timeout)
-        self._password = Secret(password)
+        self._password = Secret(password, min_length=3)  # a short password must not leak
         self._token: Secret | None = None
         self._session_timeout = self.idle_timeout
         self._accounts: list[Account] | None = None
+        self._portfolio_currencies: dict[str, str | None] = {}
 
     @property
     def _user_label(self) -> str:
@@ -350,10 +370,34 @@ class DXTrade(BrokerClient):
         """The login's accounts (``GET /users``), fetched once and kept."""
         if self._accounts is None:
             path = f"{API}/users"
-            reply = self._call("GET", path)
+            try:
+                reply = self._call("GET", path)
+            except RequestRejectedError as exc:
+                if exc.status != 404:
+                    raise
+                # Some servers list only single users: /users/{login%40domain}.
+                path = f"{API}/users/{quote(self._user_label, safe='')}"
+                reply = self._call("GET", path)
             with self._parsing("GET", path):
-                self._accounts = parse_accounts(reply.data)
+                self._accounts = parse_accounts(reply.data, self.username)
         return list(self._accounts)
+
+    def _currency(self, code: str, known: str | None) -> str | None:
+        """``known``, else the account's currency from its portfolio (asked once): the
+        metrics carry none, and some ``/users`` answers lack ``baseCurrency``."""
+        if known is not None:
+            return known
+        if code not in self._portfolio_currencies:
+            path = self._account_path(code, "/portfolio")
+            try:
+                reply = self._call("GET", path)
+                with self._parsing("GET", path):
+                    currency = parse_portfolio_currency(reply.data, code)
+            except (RequestRejectedError, ResponseError) as exc:  # no portfolio: unknown
+                log.info("%s: no currency for %s from its portfolio: %s", self.broker, code, exc)
+                currency = None
+            self._portfolio_currencies[code] = currency
+        return self._portfolio_currencies[code]
 
     def _resolve(self, account: str | None) -> tuple[str, str | None]:
         """The account code to use and its currency (from /users unless configured)."""
@@ -364,10 +408,10 @@ class DXTrade(BrokerClient):
         if code is None:
             if not known:
                 raise ConfigurationError(f"the login {self._user_label} has no accounts")
-            return known[0].id, known[0].currency
+            return known[0].id, self._currency(known[0].id, known[0].currency)
         for item in known:
             if item.id == code:
-                return code, item.currency
+                return code, self._currency(code, item.currency)
         raise ConfigurationError(
             f"account {code!r} is not one of this login's accounts: "
             + ", ".join(a.id for a in known),
@@ -393,13 +437,15 @@ class DXTrade(BrokerClient):
         with self._parsing("GET", path):
             items = mapping_list(mapping(reply.data, "metrics").get("metrics"), "metrics")
             by_code = {text(item.get("account")): item for item in items}
+            if len(wanted) == len(items) and not any(item.get("account") for item in items):
+                by_code = {code: item for (code, _), item in zip(wanted, items, strict=True)}
             missing = [code for code, _ in wanted if code not in by_code]
             if missing:
                 raise ResponseError(f"the metrics answer lacks accounts {', '.join(missing)}")
             return [metrics_to_balance(by_code[code], code, ccy) for code, ccy in wanted]
 
     def _all_accounts(self) -> list[tuple[str, str | None]]:
-        return [(a.id, a.currency) for a in self.accounts()]
+        return [(a.id, self._currency(a.id, a.currency)) for a in self.accounts()]
 
     # -------------------------------------------------------------- trading
 

@@ -33,6 +33,7 @@ from .exceptions import (
     OrderOutcomeUnknownError,
     OrderRejectedError,
     RateLimitError,
+    RequestRejectedError,
     ResponseError,
     ServerError,
 )
@@ -279,7 +280,7 @@ class MatchTrade(BrokerClient):
         self.broker_id = str(broker_id).strip()
         self.login_path = login_path
         self.renew_before = float(renew_before)
-        self._password = Secret(password)
+        self._password = Secret(password, min_length=3)  # a short password must not leak
         self._token: Secret | None = None
         self._refresh_token: Secret | None = None
         self._expires_at = 0.0
@@ -397,6 +398,9 @@ class MatchTrade(BrokerClient):
         return None, None
 
     def _refine_error(self, error: BrokerError, data: Any) -> BrokerError:
+        rejected = isinstance(data, Mapping) and str(data.get("status")).upper() == "REJECTED"
+        if rejected and error.method == "POST" and type(error) is RequestRejectedError:
+            return replace_error(error, OrderRejectedError)  # a 4xx operation answer
         if error.path not in LOGIN_PATHS or isinstance(error, BotProtectionError):
             return error
         if error.status in (401, 403) and _LOCKED_WORDS.search(error.message):
@@ -593,7 +597,11 @@ class MatchTrade(BrokerClient):
             )
         if status != "OK":
             raise OrderOutcomeUnknownError(
-                f"{endpoint} answered status {status}", sent=sent, broker=self.broker, path=path
+                f"{endpoint} answered status {status}",
+                sent=sent,
+                broker=self.broker,
+                method="POST",
+                path=path,
             )
         return OrderResult(
             broker=self.broker,

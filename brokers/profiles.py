@@ -148,7 +148,7 @@ def read_profile(settings: Settings, name: str, *, default_broker: str | None = 
         broker=broker_name,
         base_url=base_url,
         username=username,
-        password=Secret(password),
+        password=Secret(password, min_length=3),
         domain=get("DOMAIN") if cls is not MatchTrade else None,
         broker_id=broker_id,
         account=get("ACCOUNT"),

@@ -48,9 +48,10 @@ def is_secret_name(name: str) -> bool:
     return bool(_SECRET_NAME.search(name))
 
 
-def remember(value: str) -> None:
-    """Mask ``value`` wherever it appears in text passed to :func:`redact_text` from now on."""
-    if len(value) < 6:  # too short to search for without masking ordinary words
+def remember(value: str, min_length: int = 6) -> None:
+    """Mask ``value`` wherever it appears in text passed to :func:`redact_text` from now on
+    (values shorter than ``min_length`` are not searched for: they would mask ordinary words)."""
+    if len(value) < min_length:
         return
     with _known_lock:
         for form in {value, json.dumps(value)[1:-1]}:  # as is, and as it appears inside JSON
@@ -99,9 +100,9 @@ class Secret:
 
     __slots__ = ("_value",)
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: str, *, min_length: int = 6) -> None:
         self._value = str(value)
-        remember(self._value)
+        remember(self._value, min_length)
 
     def reveal(self) -> str:
         return self._value

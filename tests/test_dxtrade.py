@@ -202,3 +202,46 @@ def test_an_account_the_login_may_not_use_is_refused_with_a_hint(sandbox, dx):
         client.get_balance()
     assert (info.value.status, info.value.code) == (404, "2")
     assert "account or order code is wrong" in str(info.value)
+
+
+def test_metrics_items_without_account_codes(sandbox, dx):
+    item = {"balance": 5, "equity": 6}
+    sandbox.fault("/dxsca-web/accounts/metrics", json={"metrics": [item]})
+    (balance,) = dx("1210003").get_balances()
+    assert (balance.account, balance.balance) == ("default:1210003", 5)
+
+
+def test_currency_from_the_portfolio_when_users_lacks_it(sandbox, dx):
+    users = {"userDetails": [{"login": "1210001", "accounts": [{"account": "default:1210001"}]}]}
+    sandbox.fault("/dxsca-web/users", json=users)
+    client = dx()
+    assert client.get_balance().currency == "USD"
+    client.get_balance()
+    assert sandbox.count("/dxsca-web/accounts/*/portfolio") == 1  # asked once, then kept
+
+
+def test_users_answer_listing_another_user_first(sandbox, dx):
+    users = {
+        "userDetails": [
+            {"login": "9999", "accounts": [{"account": "default:9999", "baseCurrency": "JPY"}]},
+            {
+                "login": "1210001",
+                "accounts": [{"account": "default:1210001", "baseCurrency": "USD"}],
+            },
+        ]
+    }
+    sandbox.fault("/dxsca-web/users", json=users)
+    assert [a.id for a in dx().accounts()] == ["default:1210001"]
+
+
+def test_users_404_falls_back_to_the_single_user_path(sandbox, dx):
+    sandbox.fault("/dxsca-web/users", status=404, json={"errorCode": "2"})
+    assert [a.id for a in dx().accounts()] == ["default:1210001", "default:1210002"]
+    assert sandbox.requests[-1].path == "/dxsca-web/users/1210001%40default"
+
+
+def test_a_short_password_echoed_by_the_platform_is_masked(sandbox, dx, caplog):
+    sandbox.fault("/dxsca-web/login", status=401, json={"errorCode": "3", "description": "bad pw9"})
+    with pytest.raises(brokers.AuthenticationError) as info:
+        dx(password="pw9").login()
+    assert "pw9" not in str(info.value) and "pw9" not in caplog.text

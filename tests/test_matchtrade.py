@@ -156,3 +156,16 @@ def test_get_balances_reads_every_account(sandbox, mt):
     balances = mt().get_balances()
     assert [(b.account, b.currency) for b in balances] == [("700001", "USD"), ("700002", "EUR")]
     assert sandbox.count("/mtr-api/*/balance") == 2
+
+
+def test_ping_keeps_the_session_on_every_platform(sandbox, mt):
+    client = mt()
+    assert client.ping() is True and client.logged_in
+    assert sandbox.count("/manager/*") == 1
+
+
+def test_a_4xx_operation_answer_saying_rejected_is_an_order_rejection(sandbox, mt):
+    body = {"status": "REJECTED", "nativeCode": "NO_MONEY", "errorMessage": "Not enough money"}
+    sandbox.fault("/mtr-api/*/position/open", status=400, json=body)
+    with pytest.raises(brokers.OrderRejectedError, match="Not enough money"):
+        mt().place_order("EURUSD.", "BUY", "0.10")

@@ -91,6 +91,8 @@ def test_non_numbers_are_response_errors(bad):
         (1800, 1800),
         ("1800", 1800),
         (1800000, 1800),
+        (60000, 60),
+        (36000, 36000),
         (Decimal("900.5"), 900.5),
         (None, None),
         ({}, None),
