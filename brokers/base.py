@@ -96,7 +96,7 @@ def _is_bot_challenge(response: requests.Response) -> bool:
 def _reason(exc: requests.RequestException) -> str:
     """Plain words for why a connection failed (urllib3 wraps the cause in layers)."""
     cause: BaseException | None = exc
-    seen = []
+    seen: list[BaseException] = []
     while cause is not None and len(seen) < 8:
         seen.append(cause)
         inner = getattr(cause, "reason", None)
@@ -554,7 +554,7 @@ class BrokerClient:
     def _transport_error(
         self, exc: requests.RequestException, method: str, path: str
     ) -> BrokerError:
-        kw = {"broker": self.broker, "method": method, "path": path}
+        kw: dict[str, Any] = {"broker": self.broker, "method": method, "path": path}
         if isinstance(exc, requests.Timeout):
             phase = "connect" if isinstance(exc, requests.ConnectTimeout) else "answer"
             return RequestTimeoutError(f"no {phase} within the timeout {self.timeout!r} s", **kw)
@@ -591,7 +591,7 @@ class BrokerClient:
                     hint="the base URL may point at a web page instead of the API",
                 )
             # Not dict(response.cookies): that raises when a name is set for two paths.
-            cookies = {cookie.name: cookie.value for cookie in response.cookies}
+            cookies = {c.name: c.value for c in response.cookies if c.value is not None}
             return Reply(status, response.headers, data, cookies)
         raise self._refine_error(self._http_error(response, data, method, path), data)
 

@@ -59,6 +59,13 @@ def setting(settings: Settings, *names: str, required: bool = False) -> str | No
     return None
 
 
+def require(settings: Settings, *names: str) -> str:
+    """Like :func:`setting`, for a value that must be there."""
+    value = setting(settings, *names, required=True)
+    assert value is not None  # setting() raised otherwise
+    return value
+
+
 def pick(explicit: object, settings: Settings, *names: str, required: bool = False) -> object:
     """An explicit argument when given, else the first setting of ``names``."""
     if explicit is not None and explicit != "":

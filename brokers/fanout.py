@@ -21,7 +21,7 @@ import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from .base import BrokerClient
 from .exceptions import BrokerError, ConfigurationError
@@ -31,7 +31,7 @@ from .redaction import redact_text
 
 log = logging.getLogger("brokers")
 
-Target = BrokerClient | Profile | str
+Target: TypeAlias = BrokerClient | Profile | str
 T = TypeVar("T")
 
 DEFAULT_WORKERS = 8

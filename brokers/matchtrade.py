@@ -96,8 +96,8 @@ def parse_trading_account(item: Mapping[str, Any]) -> TradingAccount:
     account_id = text(item.get("tradingAccountId"))
     if not account_id:
         raise ResponseError("an account in the login answer has no tradingAccountId")
-    offer = item.get("offer") if isinstance(item.get("offer"), Mapping) else {}
-    system = offer.get("system") if isinstance(offer.get("system"), Mapping) else {}
+    offer: Mapping[str, Any] = item["offer"] if isinstance(item.get("offer"), Mapping) else {}
+    system: Mapping[str, Any] = offer["system"] if isinstance(offer.get("system"), Mapping) else {}
     token = text(item.get("tradingApiToken"))
     return TradingAccount(
         account=Account(
@@ -218,6 +218,12 @@ def parse_instruments(data: Any) -> list[Instrument]:
         )
         for item in _items(data, "instruments", "instruments")
     ]
+
+
+def _opened_since(item: Position | Order, since: float) -> bool:
+    """True unless ``item`` says it was opened before ``since`` (orders do not say)."""
+    opened = getattr(item, "open_time", None)
+    return opened is None or opened.timestamp() >= since
 
 
 def operation_status(data: Any, http_status: int = 200) -> str:
@@ -366,6 +372,7 @@ class MatchTrade(BrokerClient):
         )
 
     def _refresh(self) -> None:
+        assert self._token is not None and self._refresh_token is not None  # see the caller
         self._refreshes.append(time.monotonic())
         cookie = f"co-auth={self._token.reveal()}; rt={self._refresh_token.reveal()}"
         reply = self._send("POST", REFRESH_PATH, headers={"Cookie": cookie}, kind="login")
@@ -621,6 +628,8 @@ class MatchTrade(BrokerClient):
         """
         sent, account = error.sent, error.sent.get("account")
         endpoint, body = sent.get("endpoint"), sent.get("body")
+        if not endpoint or not body:
+            raise ConfigurationError("this error holds no Match-Trader request to reconcile")
         if endpoint in ("position/close", "positions/close", "position/close-partially"):
             target = body[0] if isinstance(body, list) else body
             return all(p.id != target["positionId"] for p in self.positions(account))
@@ -634,6 +643,6 @@ class MatchTrade(BrokerClient):
             if item.symbol == body["instrument"]
             and item.side == body["orderSide"]
             and item.quantity == body["volume"]
-            and (getattr(item, "open_time", None) is None or item.open_time.timestamp() >= since)
+            and _opened_since(item, since)
         ]
         return matches[-1] if matches else None

@@ -26,7 +26,8 @@ class _Model:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict of the public fields (decimals as strings, no ``raw``)."""
-        return {f.name: _json_safe(getattr(self, f.name)) for f in fields(self) if f.name != "raw"}
+        public = (f.name for f in fields(self) if f.name != "raw")  # type: ignore[arg-type]
+        return {name: _json_safe(getattr(self, name)) for name in public}
 
     def _repr_html_(self) -> str:
         rows = "".join(

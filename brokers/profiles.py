@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .base import BrokerClient, check_base_url
-from .config import Settings, load_settings, setting
+from .config import Settings, load_settings, require, setting
+from .dxtrade import DXTrade
 from .exceptions import ConfigurationError
 from .factory import platform_class
 from .matchtrade import MatchTrade
@@ -90,10 +91,10 @@ class Profile:
         if self.platform is MatchTrade:
             options.pop("currency", None)  # Match-Trader reports the currency itself
             return MatchTrade(
-                self.base_url, self.username, password, self.broker_id, account, **options
+                self.base_url, self.username, password, self.broker_id or "", account, **options
             )
         options.setdefault("currency", self.currency)
-        return self.platform(
+        return DXTrade(
             self.base_url, self.username, password, self.domain or "default", account, **options
         )
 
@@ -118,31 +119,29 @@ def read_profile(settings: Settings, name: str, *, default_broker: str | None = 
     """The profile ``name`` from ``settings``; a missing variable raises, naming itself."""
     prefix = variable_prefix(name)
 
-    def get(key: str, required: bool = False) -> str | None:
-        return setting(settings, f"{prefix}_{key}", required=required)
+    def get(key: str) -> str | None:
+        return setting(settings, f"{prefix}_{key}")
 
-    broker_name = get("BROKER", required=default_broker is None) or default_broker
+    def need(*keys: str) -> str:
+        return require(settings, *(f"{prefix}_{key}" for key in keys))
+
+    broker_name = default_broker if default_broker and not get("BROKER") else need("BROKER")
     try:
         cls = platform_class(broker_name)
     except ConfigurationError as exc:
         raise ConfigurationError(f"{prefix}_BROKER: {exc.message}") from None
-    base_url = get("BASE_URL", required=True)
+    base_url = need("BASE_URL")
     try:
         check_base_url(base_url)
     except ConfigurationError as exc:
         raise ConfigurationError(f"{prefix}_BASE_URL: {exc.message}", hint=exc.hint) from None
     if cls is MatchTrade:
-        username = get("EMAIL") or get("USERNAME")
-        if not username:
-            raise ConfigurationError(
-                f"{prefix}_EMAIL (or {prefix}_USERNAME) is not set",
-                hint="Set it in the environment or in the env file",
-            )
-        broker_id = get("BROKER_ID", required=True)
+        username = need("EMAIL", "USERNAME")
+        broker_id: str | None = need("BROKER_ID")
     else:
-        username = get("USERNAME", required=True)
+        username = need("USERNAME")
         broker_id = None
-    password = get("PASSWORD", required=True)
+    password = need("PASSWORD")
     return Profile(
         name=name,
         broker=broker_name,

@@ -99,7 +99,9 @@ class RetryPolicy:
         """Run ``fn`` under this policy; the last typed error is re-raised as it was."""
         retrying = tenacity.Retrying(
             stop=self._stop,
-            wait=lambda s: self.wait_for(s.attempt_number, s.outcome.exception()),
+            wait=lambda s: self.wait_for(
+                s.attempt_number, s.outcome.exception() if s.outcome else None
+            ),
             retry=tenacity.retry_if_exception(is_retryable),
             sleep=self.sleep,
             reraise=True,
