@@ -285,13 +285,13 @@ class BrokerClient:
         raise NotImplementedError
 
     def close_position(
-        self, position_id: str, quantity: Any = None, *, account: str | None = None
+        self, position_id: str | Position, quantity: Any = None, *, account: str | None = None
     ) -> OrderResult:
-        """Close a position, or ``quantity`` of it."""
+        """Close a position (an id, or the :class:`~brokers.Position`), or ``quantity`` of it."""
         raise NotImplementedError
 
-    def cancel_order(self, order_id: str, *, account: str | None = None) -> OrderResult:
-        """Cancel a pending order."""
+    def cancel_order(self, order_id: str | Order, *, account: str | None = None) -> OrderResult:
+        """Cancel a pending order (an id, or the :class:`~brokers.Order`)."""
         raise NotImplementedError
 
     def ping(self) -> bool:

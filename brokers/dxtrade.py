@@ -559,11 +559,18 @@ class DXTrade(BrokerClient):
         return children
 
     def close_position(
-        self, position_id: str, quantity: Any = None, *, account: str | None = None
+        self, position_id: str | Position, quantity: Any = None, *, account: str | None = None
     ) -> OrderResult:
-        """Close a position (or ``quantity`` units of it) with a CLOSE market order."""
-        code, _ = self._resolve(account)
-        position = next((p for p in self.positions(code) if p.id == str(position_id)), None)
+        """Close a position (or ``quantity`` units of it) with a CLOSE market order.
+
+        Pass the :class:`~brokers.Position` itself (from :meth:`positions`) to save the
+        request that looks it up by id."""
+        if isinstance(position_id, Position):
+            position: Position | None = position_id
+            code, _ = self._resolve(account or position_id.account)
+        else:
+            code, _ = self._resolve(account)
+            position = next((p for p in self.positions(code) if p.id == str(position_id)), None)
         if position is None:
             raise OrderRejectedError(
                 f"position {position_id} is not open on {code}", broker=self.broker
@@ -586,9 +593,12 @@ class DXTrade(BrokerClient):
         }
         return self._submit(code, self._account_path(code, "/orders"), order, order)
 
-    def cancel_order(self, order_id: str, *, account: str | None = None) -> OrderResult:
-        """Cancel a working order (by order id or client order id), with its ETag as
-        ``If-Match`` as the platform asks."""
+    def cancel_order(self, order_id: str | Order, *, account: str | None = None) -> OrderResult:
+        """Cancel a working order (by order id, client order id or the
+        :class:`~brokers.Order`), with its ETag as ``If-Match`` as the platform asks."""
+        if isinstance(order_id, Order):
+            account = account or order_id.account
+            order_id = order_id.client_order_id or order_id.id
         code, _ = self._resolve(account)
         path = self._account_path(code, f"/orders/{quote(str(order_id), safe='')}")
         etag = self._call("GET", path).headers.get("ETag")

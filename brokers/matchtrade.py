@@ -526,10 +526,14 @@ class MatchTrade(BrokerClient):
         return self._mutate(account, "pending-order/create", body)
 
     def close_position(
-        self, position_id: str, quantity: Any = None, *, account: str | None = None
+        self, position_id: str | Position, quantity: Any = None, *, account: str | None = None
     ) -> OrderResult:
-        """Close a position, or ``quantity`` lots of it."""
-        position = self._find(self.positions(account), position_id, "position")
+        """Close a position, or ``quantity`` lots of it. Pass the :class:`~brokers.Position`
+        itself (from :meth:`positions`) to save the request that looks it up by id."""
+        if isinstance(position_id, Position):
+            position, account = position_id, account or position_id.account
+        else:
+            position = self._find(self.positions(account), position_id, "position")
         amount = checks.amount(quantity, "quantity", required=False)
         body: dict[str, Any] = {
             "positionId": position.id,
@@ -548,9 +552,13 @@ class MatchTrade(BrokerClient):
                 raise
         return self._mutate(account, "positions/close", [body])  # the older, array form
 
-    def cancel_order(self, order_id: str, *, account: str | None = None) -> OrderResult:
-        """Cancel a pending order."""
-        order = self._find(self.orders(account), order_id, "pending order")
+    def cancel_order(self, order_id: str | Order, *, account: str | None = None) -> OrderResult:
+        """Cancel a pending order. Pass the :class:`~brokers.Order` itself (from
+        :meth:`orders`) to save the request that looks it up by id."""
+        if isinstance(order_id, Order):
+            order, account = order_id, account or order_id.account
+        else:
+            order = self._find(self.orders(account), order_id, "pending order")
         body = {
             "instrument": order.symbol,
             "id": order.id,

@@ -317,3 +317,18 @@ def test_matchtrade_204_to_a_cancel_is_a_success(sandbox, mt):
     placed = client.place_order("EURUSD.", "BUY", "0.10", type="LIMIT", price="1.01")
     assert client.cancel_order(placed.order_id).status == "OK"
     assert client.orders() == []
+
+
+def test_closing_and_cancelling_with_the_objects_saves_the_lookup(sandbox, venue):
+    client = venue.make()
+    client.place_order(venue.symbol, "BUY", venue.quantity, type="LIMIT", price="1.01")
+    (position,), (order,) = client.positions(), client.orders()
+    sandbox.clear()
+    client.close_position(position)
+    client.cancel_order(order)
+    assert client.positions() == [] and client.orders() == []
+    reads = [r for r in sandbox.requests[:-2] if r.method == "GET"]
+    # No positions/orders list was read to find them (DXtrade still reads the order's ETag).
+    assert [r.path.rsplit("/", 2)[-2] for r in reads] == (
+        ["orders"] if venue.name == "dxtrade" else []
+    )
