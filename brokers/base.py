@@ -14,6 +14,7 @@ themselves run in parallel over the session's connection pool (``pool_maxsize``)
 from __future__ import annotations
 
 import contextlib
+import http.client
 import ipaddress
 import logging
 import os
@@ -25,6 +26,7 @@ from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from . import __version__
@@ -93,7 +95,7 @@ def _is_bot_challenge(response: requests.Response) -> bool:
     )
 
 
-def _reason(exc: requests.RequestException) -> str:
+def _reason(exc: BaseException) -> str:
     """Plain words for why a connection failed (urllib3 wraps the cause in layers)."""
     cause: BaseException | None = exc
     seen: list[BaseException] = []
@@ -152,7 +154,7 @@ def check_timeout(timeout: Timeout) -> Timeout:
     """``timeout`` if it is a positive number of seconds (at most a day) or a
     ``(connect, read)`` pair of them."""
     parts = timeout if isinstance(timeout, tuple) else (timeout,)
-    valid = len(parts) in (1, 2) and all(
+    valid = len(parts) == (2 if isinstance(timeout, tuple) else 1) and all(
         isinstance(p, (int, float)) and not isinstance(p, bool) and 0 < p <= MAX_TIMEOUT
         for p in parts
     )
@@ -205,6 +207,10 @@ class BrokerClient:
             throttle = Throttle(self.default_rates, sleep=self.retry.sleep)
         self.throttle = throttle or Throttle.disabled()
         self.user_agent = user_agent or DEFAULT_USER_AGENT
+        if not isinstance(self.user_agent, str):
+            raise ConfigurationError("user_agent must be a string")
+        if not isinstance(pool_maxsize, int) or pool_maxsize < 1:
+            raise ConfigurationError("pool_maxsize must be a whole number of at least 1")
         if not self.user_agent.isascii() or not self.user_agent.isprintable():
             raise ConfigurationError("user_agent must be printable ASCII (it is an HTTP header)")
         self._clock = clock
@@ -217,6 +223,8 @@ class BrokerClient:
         # user calls login(), because repeating a refused login can lock the account.
         self._login_failure: BrokerError | None = None
         self._last_activity = 0.0  # clock() of the last answer: platforms time sessions from it
+        self._login_attempts = 0  # logins tried by _ensure_session, and how the last one went
+        self._login_error: BrokerError | None = None
 
     @staticmethod
     def _new_http_session(pool_maxsize: int) -> requests.Session:
@@ -393,15 +401,28 @@ class BrokerClient:
 
     def _ensure_session(self) -> int:
         """Log in or renew as needed; return the session generation in use."""
+        attempts_seen = self._login_attempts
         with self._lock:
             if self._login_failure is not None:
                 # Never repeat a refused login on our own: repeated bad logins lock accounts.
                 raise self._login_failure
-            if not self._logged_in:
-                self._open()
-            elif self._session_is_stale():
-                log.info("%s: session about to expire, renewing", self.broker)
-                self._renew()
+            stale = self._logged_in and self._session_is_stale()
+            if not self._logged_in or stale:
+                if self._login_attempts != attempts_seen and self._login_error is not None:
+                    # Another thread tried while we waited for the lock, and failed: share its
+                    # answer rather than queue one more full retry cycle each.
+                    raise self._login_error
+                self._login_attempts += 1
+                try:
+                    if stale:
+                        log.info("%s: session about to expire, renewing", self.broker)
+                        self._renew()
+                    else:
+                        self._open()
+                except BrokerError as exc:
+                    self._login_error = exc
+                    raise
+                self._login_error = None
             return self._generation
 
     def _renew_after_401(self, generation: int) -> None:
@@ -512,7 +533,10 @@ class BrokerClient:
         body = None
         if json is not None:
             log.debug("%s %s request body: %s", method, path, redact(json))
-            body = encode_json(json)
+            try:
+                body = encode_json(json)
+            except TypeError as exc:  # a value of a type JSON cannot carry, from the caller
+                raise ConfigurationError(f"cannot send {path}: {exc}") from None
             all_headers["Content-Type"] = "application/json"
         started = time.perf_counter()
         try:
@@ -524,24 +548,26 @@ class BrokerClient:
                 headers=all_headers,
                 timeout=self.timeout,
                 allow_redirects=False,
+                stream=True,
             )
-            response.content  # read it all now so the connection goes back to the pool  # noqa: B018
-        except requests.exceptions.InvalidHeader as exc:
+            self._read_body(response, method, path)
+        except requests.exceptions.InvalidHeader:
+            # `from None`: the cause's message quotes the header, token included.
             raise ResponseError(
                 "a header value the platform gave us cannot be sent back",
                 broker=self.broker,
                 method=method,
                 path=path,
-            ) from exc
+            ) from None
         except requests.RequestException as exc:
             raise self._transport_error(exc, method, path) from exc
-        except UnicodeError as exc:  # a token with characters HTTP headers cannot carry
+        except UnicodeError:  # a token with characters HTTP headers cannot carry
             raise ResponseError(
                 "a token the platform gave us cannot be sent in a header",
                 broker=self.broker,
                 method=method,
                 path=path,
-            ) from exc
+            ) from None
         elapsed_ms = (time.perf_counter() - started) * 1000
         self._last_activity = self._clock()
         log.info(
@@ -550,6 +576,40 @@ class BrokerClient:
         if log.isEnabledFor(logging.DEBUG) and response.content:
             log.debug("%s %s response body: %s", method, path, redact_text(response.text)[:2000])
         return self._reply(response, method, path)
+
+    def _read_body(self, response: requests.Response, method: str, path: str) -> None:
+        """Read the whole body now (the connection then goes back to the pool), within the
+        read timeout in all: ``requests`` alone bounds each read, so an answer trickling in
+        a byte at a time could otherwise take forever."""
+        limit = self.timeout[-1] if isinstance(self.timeout, tuple) else self.timeout
+        deadline = time.monotonic() + limit
+        raw = response.raw
+        if (
+            not hasattr(raw, "read1")
+            or type(getattr(raw, "_fp", None)) is not http.client.HTTPResponse
+        ):
+            # Not a live socket (a test recorder's stand-in, urllib3 1): read as requests does.
+            response.content  # noqa: B018
+            return
+        # read1() hands back what has arrived instead of waiting to fill the chunk.
+        read = raw.read1
+        chunks = []
+        kw: dict[str, Any] = {"broker": self.broker, "method": method, "path": path}
+        try:
+            while chunk := read(65536, decode_content=True):
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    response.close()
+                    raise RequestTimeoutError(
+                        f"the answer took longer than the timeout {self.timeout!r} s to arrive",
+                        **kw,
+                    )
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise RequestTimeoutError(f"the answer stalled for {limit} s", **kw) from exc
+        except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as exc:
+            message = f"the connection broke while the answer arrived: {_reason(exc)}"
+            raise NetworkError(message, **kw) from exc
+        response._content = b"".join(chunks)  # what Response.content would have done
 
     def _transport_error(
         self, exc: requests.RequestException, method: str, path: str

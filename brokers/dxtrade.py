@@ -62,7 +62,10 @@ def parse_session_timeout(value: Any) -> float | None:
     if isinstance(value, Decimal) and not value.is_finite():
         return None
     if isinstance(value, (int, float, Decimal)):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:  # an absurd integer
+            return None
         if seconds > MS_THRESHOLD:
             return seconds / 1000
         return seconds if seconds > 0 else None
@@ -218,6 +221,11 @@ def parse_instruments(data: Any) -> list[Instrument]:
     ]
 
 
+def _duplicate(exc: BaseException) -> bool:
+    """DXtrade's "Order with this id already exists": the order code is taken (409/100)."""
+    return isinstance(exc, RequestRejectedError) and exc.status == 409 and exc.code == "100"
+
+
 def _lost(exc: BrokerError) -> bool:
     """True when a write's answer was lost: it may or may not have been executed."""
     if isinstance(exc, (NetworkError, ServerError, RateLimitError)):
@@ -267,8 +275,8 @@ class DXTrade(BrokerClient):
         self.username = str(username)
         self.domain = domain or "default"
         self.currency = currency
-        self.idle_timeout = float(idle_timeout)
-        self._password = Secret(password, min_length=3)  # a short password must not leak
+        self.idle_timeout = checks.seconds(idle_timeout, "idle_timeout")
+        self._password = Secret(password, password=True)  # a short password must not leak
         self._token: Secret | None = None
         self._session_timeout = self.idle_timeout
         self._accounts: list[Account] | None = None
@@ -310,7 +318,8 @@ class DXTrade(BrokerClient):
         return self._clock() - self._last_activity >= self._session_timeout - slack
 
     def _auth_headers(self, account: str | None) -> dict[str, str]:
-        return {"Authorization": f"DXAPI {self._token.reveal()}"} if self._token else {}
+        token = self._token  # read once: close() in another thread may clear it
+        return {"Authorization": f"DXAPI {token.reveal()}"} if token else {}
 
     def _close_session(self) -> None:
         self._send("POST", f"{API}/logout", headers=self._auth_headers(None), idempotent=False)
@@ -485,8 +494,8 @@ class DXTrade(BrokerClient):
 
     def reconcile(self, error: OrderOutcomeUnknownError) -> Order | None:
         """After :class:`~brokers.OrderOutcomeUnknownError`: the order if it was placed."""
-        if not error.client_order_id:
-            return None
+        if not isinstance(error, OrderOutcomeUnknownError) or not error.client_order_id:
+            raise ConfigurationError("this error holds no DXtrade order to reconcile")
         return self.find_order(error.client_order_id, error.sent.get("account"))
 
     def place_order(
@@ -514,9 +523,9 @@ class DXTrade(BrokerClient):
         order_side = checks.side(side)
         order = {
             "account": code,
-            "orderCode": client_order_id or checks.new_client_order_id(),
+            "orderCode": checks.client_order_id(client_order_id) or checks.new_client_order_id(),
             "type": kind,
-            "instrument": symbol,
+            "instrument": checks.symbol(symbol),
             "quantity": checks.amount(quantity, "quantity"),
             "positionEffect": "OPEN",
             "side": order_side,
@@ -631,18 +640,21 @@ class DXTrade(BrokerClient):
         try:
             return self._placed(code, order, path, self._call("POST", path, json=body, write=True))
         except BrokerError as exc:
+            if _duplicate(exc):  # the caller's own client_order_id, already used: placed
+                return self._already_placed(code, order["orderCode"])
             if not _lost(exc):
                 raise
             lost = exc
         self._wait_before_resend(lost)
         try:
             return self._placed(code, order, path, self._call("POST", path, json=body, write=True))
-        except BrokerError as exc:
-            if isinstance(exc, RequestRejectedError) and exc.status == 409 and exc.code == "100":
+        except Exception as exc:  # whatever happens now, the first may have been executed
+            if _duplicate(exc):
                 return self._already_placed(code, order["orderCode"])
             raise OrderOutcomeUnknownError(
                 f"the answer to order {order['orderCode']} was lost ({type(lost).__name__}) "
-                f"and resending it with the same code gave {type(exc).__name__}: {exc.message}",
+                f"and resending it with the same code gave {type(exc).__name__}: "
+                f"{exc.message if isinstance(exc, BrokerError) else 'an unexpected error'}",
                 sent=self._summary(body),
                 client_order_id=order["orderCode"],
                 broker=self.broker,

@@ -173,6 +173,8 @@ def resolve_targets(
     :class:`~brokers.ConfigurationError` for an unknown name or when nothing is configured."""
     if isinstance(targets, (str, Profile, BrokerClient)):
         targets = [targets]
+    elif targets is not None and not isinstance(targets, Iterable):
+        raise ConfigurationError(f"targets must be clients, profiles or names, not {targets!r}")
     targets = None if targets is None else list(targets)
     profiles: dict[str, Profile] | None = None
     if targets is None or any(isinstance(t, str) for t in targets):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 import time
 from collections import deque
@@ -69,7 +70,11 @@ def jwt_claim(token: str, name: str) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def jwt_expiry(token: str) -> float | None:
@@ -220,17 +225,12 @@ def parse_instruments(data: Any) -> list[Instrument]:
     ]
 
 
-def _opened_since(item: Position | Order, since: float) -> bool:
-    """True unless ``item`` says it was opened before ``since`` (orders do not say)."""
-    opened = getattr(item, "open_time", None)
-    return opened is None or opened.timestamp() >= since
-
-
-def operation_status(data: Any, http_status: int = 200) -> str:
+def operation_status(data: Any, http_status: int = 200, endpoint: str = "") -> str:
     """``OK``, ``REJECTED`` or another status from an operation answer (see the reference:
-    ``status`` decides; an answer with only ``orderId`` or an empty 204 is a success)."""
+    ``status`` decides; an answer with only ``orderId`` is a success, and so is an empty
+    204 to a pending-order cancel, the one call documented to give it)."""
     if data is None:
-        if http_status == 204:
+        if http_status == 204 and endpoint == "pending-order/cancel":
             return "OK"
         raise ResponseError("the operation answer is empty")
     payload = mapping(data, "operation")
@@ -285,8 +285,8 @@ class MatchTrade(BrokerClient):
         self.email = str(email)
         self.broker_id = str(broker_id).strip()
         self.login_path = login_path
-        self.renew_before = float(renew_before)
-        self._password = Secret(password, min_length=3)  # a short password must not leak
+        self.renew_before = checks.seconds(renew_before, "renew_before")
+        self._password = Secret(password, password=True)  # a short password must not leak
         self._token: Secret | None = None
         self._refresh_token: Secret | None = None
         self._expires_at = 0.0
@@ -385,7 +385,8 @@ class MatchTrade(BrokerClient):
         self._adopt_token(token, reply.cookies.get("rt"))
 
     def _auth_headers(self, account: str | None) -> dict[str, str]:
-        headers = {"Cookie": f"co-auth={self._token.reveal()}"} if self._token else {}
+        token = self._token  # read once: close() in another thread may clear it
+        headers = {"Cookie": f"co-auth={token.reveal()}"} if token else {}
         trading = self._trading.get(account or "") if account else None
         if trading is not None and trading.token is not None:
             headers["Auth-trading-api"] = trading.token.reveal()
@@ -512,7 +513,7 @@ class MatchTrade(BrokerClient):
             )
         kind = checks.order_type(type)
         body: dict[str, Any] = {
-            "instrument": symbol,
+            "instrument": checks.symbol(symbol),
             "orderSide": checks.side(side),
             "volume": checks.amount(quantity, "quantity"),
             "slPrice": checks.amount(stop_loss, "stop_loss", required=False) or 0,
@@ -520,10 +521,14 @@ class MatchTrade(BrokerClient):
             "isMobile": False,
         }
         limit = checks.check_price(kind, price)
+        # What exists before lets reconcile() tell a new position or order from an old one
+        # exactly (no client order id here, and the broker's clock may differ from ours).
         if kind == "MARKET":
-            return self._mutate(account, "position/open", body)
+            known = [p.id for p in self.positions(account)]
+            return self._mutate(account, "position/open", body, known_ids=known)
         body.update(type=kind, price=limit)
-        return self._mutate(account, "pending-order/create", body)
+        known = [o.id for o in self.orders(account)]
+        return self._mutate(account, "pending-order/create", body, known_ids=known)
 
     def close_position(
         self, position_id: str | Position, quantity: Any = None, *, account: str | None = None
@@ -535,6 +540,10 @@ class MatchTrade(BrokerClient):
         else:
             position = self._find(self.positions(account), position_id, "position")
         amount = checks.amount(quantity, "quantity", required=False)
+        if amount is not None and amount > position.quantity:
+            raise ConfigurationError(
+                f"quantity {amount} exceeds the position's {position.quantity}"
+            )
         body: dict[str, Any] = {
             "positionId": position.id,
             "instrument": position.symbol,
@@ -542,7 +551,10 @@ class MatchTrade(BrokerClient):
         }
         if amount is not None and amount < position.quantity:
             return self._mutate(
-                account, "position/close-partially", {**body, "volume": amount, "isMobile": False}
+                account,
+                "position/close-partially",
+                {**body, "volume": amount, "isMobile": False},
+                position_quantity=position.quantity,
             )
         body["volume"] = str(position.quantity)  # a string here, as the platform documents
         try:
@@ -574,20 +586,18 @@ class MatchTrade(BrokerClient):
             raise OrderRejectedError(f"{what} {item_id} is not open", broker=self.broker)
         return found
 
-    def _mutate(self, account: str | None, endpoint: str, body: Any) -> OrderResult:
-        """Send a state-changing request exactly once and read its operation answer."""
+    def _mutate(self, account: str | None, endpoint: str, body: Any, **before: Any) -> OrderResult:
+        """Send a state-changing request exactly once and read its operation answer.
+
+        ``before`` (what the account held before it) goes into an
+        :class:`~brokers.OrderOutcomeUnknownError`, for :meth:`reconcile`."""
         trading = self._resolve(account)
         path = self._trading_path(trading, endpoint)
-        sent = {
-            "account": trading.account.id,
-            "endpoint": endpoint,
-            "body": body,
-            "sent_at": self._clock(),
-        }
+        sent = {"account": trading.account.id, "endpoint": endpoint, "body": body, **before}
         try:
             reply = self._call("POST", path, json=body, account=trading.account.id, write=True)
             with self._parsing("POST", path):
-                status = operation_status(reply.data, reply.status)
+                status = operation_status(reply.data, reply.status, endpoint)
         except BrokerError as exc:
             if isinstance(exc, (NetworkError, ServerError, RateLimitError)) or (
                 isinstance(exc, ResponseError) and (exc.status or 200) < 300
@@ -629,28 +639,32 @@ class MatchTrade(BrokerClient):
     def reconcile(self, error: OrderOutcomeUnknownError) -> Position | Order | bool | None:
         """After :class:`~brokers.OrderOutcomeUnknownError`, find out what happened.
 
-        For an opened position or a pending order: the matching one opened since the
-        request (same symbol, side and volume), or ``None`` when there is none (nothing was
-        executed; sending again is safe). For a close or cancel: ``True`` when the position
-        or order is gone, ``False`` when it is still there.
+        For an opened position or a pending order: the matching one (same symbol, side and
+        volume) that was not there before the request, or ``None`` when there is none
+        (nothing was executed; sending again is safe). For a close or cancel: ``True`` when
+        it took effect (the position or order is gone, or a partial close reduced it),
+        ``False`` when nothing changed.
         """
-        sent, account = error.sent, error.sent.get("account")
-        endpoint, body = sent.get("endpoint"), sent.get("body")
+        sent = error.sent if isinstance(error, OrderOutcomeUnknownError) else {}
+        account, endpoint, body = sent.get("account"), sent.get("endpoint"), sent.get("body")
         if not endpoint or not body:
             raise ConfigurationError("this error holds no Match-Trader request to reconcile")
-        if endpoint in ("position/close", "positions/close", "position/close-partially"):
+        if endpoint == "position/close-partially":
+            now = next((p for p in self.positions(account) if p.id == body["positionId"]), None)
+            return now is None or now.quantity < sent["position_quantity"]
+        if endpoint in ("position/close", "positions/close"):
             target = body[0] if isinstance(body, list) else body
             return all(p.id != target["positionId"] for p in self.positions(account))
         if endpoint == "pending-order/cancel":
             return all(o.id != body["id"] for o in self.orders(account))
-        since = sent.get("sent_at", 0) - 60  # tolerate clock skew between us and the broker
+        known = set(sent.get("known_ids", ()))
         items = self.positions(account) if endpoint == "position/open" else self.orders(account)
         matches = [
             item
             for item in items
-            if item.symbol == body["instrument"]
+            if item.id not in known
+            and item.symbol == body["instrument"]
             and item.side == body["orderSide"]
             and item.quantity == body["volume"]
-            and _opened_since(item, since)
         ]
         return matches[-1] if matches else None

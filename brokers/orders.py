@@ -1,4 +1,4 @@
-"""Checks shared by every platform's trading calls, done before anything is sent."""
+"""Checks of the caller's arguments shared by the platforms, done before anything is sent."""
 
 from __future__ import annotations
 
@@ -46,6 +46,26 @@ def amount(value: Any, name: str, *, required: bool = True) -> Decimal | None:
     if not number.is_finite() or number <= 0:
         raise ConfigurationError(f"{name} must be a positive number, not {value!r}")
     return number
+
+
+def symbol(value: Any) -> str:
+    """A symbol as the platform spells it (a non-empty string)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError(f"symbol must be a non-empty string, not {value!r}")
+    return value.strip()
+
+
+def client_order_id(value: Any) -> str | None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise ConfigurationError(f"client_order_id must be a non-empty string, not {value!r}")
+    return value
+
+
+def seconds(value: Any, name: str) -> float:
+    """A positive, finite number of seconds (an option such as ``idle_timeout``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1e9:
+        raise ConfigurationError(f"{name} must be a positive number of seconds, not {value!r}")
+    return float(value)
 
 
 def check_price(kind: str, price: Any) -> Decimal | None:

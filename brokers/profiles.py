@@ -72,7 +72,7 @@ class Profile:
 
     def __post_init__(self) -> None:
         if not isinstance(self.password, Secret):
-            object.__setattr__(self, "password", Secret(self.password))
+            object.__setattr__(self, "password", Secret(self.password, password=True))
         object.__setattr__(self, "broker", platform_class(self.broker).broker)
 
     @property
@@ -147,7 +147,7 @@ def read_profile(settings: Settings, name: str, *, default_broker: str | None = 
         broker=broker_name,
         base_url=base_url,
         username=username,
-        password=Secret(password, min_length=3),
+        password=Secret(password, password=True),
         domain=get("DOMAIN") if cls is not MatchTrade else None,
         broker_id=broker_id,
         account=get("ACCOUNT"),

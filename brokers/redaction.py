@@ -40,6 +40,7 @@ _TEXT_PATTERNS = [
 
 _MAX_KNOWN = 512
 _known: OrderedDict[str, None] = OrderedDict()
+_pinned: set[str] = set()
 _known_lock = threading.Lock()
 
 
@@ -48,13 +49,19 @@ def is_secret_name(name: str) -> bool:
     return bool(_SECRET_NAME.search(name))
 
 
-def remember(value: str, min_length: int = 6) -> None:
+def remember(value: str, min_length: int = 6, *, pinned: bool = False) -> None:
     """Mask ``value`` wherever it appears in text passed to :func:`redact_text` from now on
-    (values shorter than ``min_length`` are not searched for: they would mask ordinary words)."""
+    (values shorter than ``min_length`` are not searched for: they would mask ordinary words).
+    Session tokens come and go, so only the newest are kept; ``pinned`` values (passwords)
+    are never forgotten."""
     if len(value) < min_length:
         return
+    forms = {value, json.dumps(value)[1:-1]}  # as is, and as it appears inside JSON
     with _known_lock:
-        for form in {value, json.dumps(value)[1:-1]}:  # as is, and as it appears inside JSON
+        if pinned:
+            _pinned.update(forms)
+            return
+        for form in forms:
             _known[form] = None
             _known.move_to_end(form)
         while len(_known) > _MAX_KNOWN:
@@ -66,7 +73,7 @@ def redact_text(text: str) -> str:
     if not text:
         return text
     with _known_lock:
-        known = sorted(_known, key=len, reverse=True)
+        known = sorted(_pinned.union(_known), key=len, reverse=True)
     for value in known:
         if value in text:
             text = text.replace(value, MASK)
@@ -100,9 +107,10 @@ class Secret:
 
     __slots__ = ("_value",)
 
-    def __init__(self, value: str, *, min_length: int = 6) -> None:
+    def __init__(self, value: str, *, password: bool = False) -> None:
         self._value = str(value)
-        remember(self._value, min_length)
+        # A password is masked even when short, and for the life of the process.
+        remember(self._value, 3 if password else 6, pinned=password)
 
     def reveal(self) -> str:
         return self._value

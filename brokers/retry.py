@@ -87,6 +87,13 @@ class RetryPolicy:
         base = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
         return base * (1 + self.jitter * random.random())
 
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        # Never past max_wait in all, whatever the jitter drew.
+        return max(
+            0.0, min(self.wait_for(state.attempt_number, exc), self.max_wait - state.idle_for)
+        )
+
     def _stop(self, state: tenacity.RetryCallState) -> bool:
         if state.attempt_number >= self.attempts:
             return True
@@ -99,9 +106,7 @@ class RetryPolicy:
         """Run ``fn`` under this policy; the last typed error is re-raised as it was."""
         retrying = tenacity.Retrying(
             stop=self._stop,
-            wait=lambda s: self.wait_for(
-                s.attempt_number, s.outcome.exception() if s.outcome else None
-            ),
+            wait=self._wait,
             retry=tenacity.retry_if_exception(is_retryable),
             sleep=self.sleep,
             reraise=True,

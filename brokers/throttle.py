@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from .exceptions import ConfigurationError
+
 
 @dataclass(frozen=True)
 class Rate:
@@ -21,6 +23,10 @@ class Rate:
 
     count: int
     per: float
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.count, int) and self.count > 0 and self.per > 0):
+            raise ConfigurationError(f"a rate needs a positive count and period, not {self}")
 
 
 class _Bucket:

@@ -492,3 +492,147 @@ def test_matchtrade_account_gone_is_not_retried_on_every_call(sandbox, mt):
         with pytest.raises(brokers.ConfigurationError):
             client.get_balance()
     assert sandbox.count("/manager/co-login") == 2  # the first login and the one that failed
+
+
+# ------------------------------------------------ adversarial review regressions
+
+
+class RawServer:
+    """An HTTP peer on 127.0.0.1 that answers every request with ``head`` and then the
+    ``body`` bytes one at a time, ``pause`` seconds apart, and closes: for answers that no
+    server library sends (trickled, truncated)."""
+
+    def __init__(self, head: bytes, body: bytes, pause: float) -> None:
+        import socket
+
+        self.head, self.body, self.pause = head, body, pause
+        self.stop = threading.Event()
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(8)
+        self.server.settimeout(0.2)
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                continue
+            with conn:
+                try:
+                    conn.recv(65536)
+                    conn.sendall(self.head)
+                    for byte in self.body:
+                        if self.stop.wait(self.pause):
+                            break
+                        conn.sendall(bytes([byte]))
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.stop.set()
+        self.server.close()
+
+
+HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n"
+
+
+def test_an_answer_trickling_in_is_cut_at_the_timeout(retry):
+    peer = RawServer(HEAD, b" " * 40, pause=0.1)  # each read is quick, the whole is not
+    client = brokers.DXTrade(peer.url, "u", "p", timeout=(1, 0.5), retry=retry)
+    started = time.monotonic()
+    try:
+        with pytest.raises(brokers.RequestTimeoutError):
+            client.login()
+    finally:
+        peer.close()
+    assert time.monotonic() - started < 3  # three attempts of 0.5 s, not 4 s each
+
+
+def test_a_truncated_answer_is_a_network_error(retry):
+    peer = RawServer(HEAD, b'{"sessionToken"', pause=0)  # then the connection closes
+    client = brokers.DXTrade(peer.url, "u", "p", timeout=(1, 1), retry=retry)
+    try:
+        with pytest.raises(brokers.NetworkError, match="broke while the answer arrived"):
+            client.login()
+    finally:
+        peer.close()
+
+
+def test_threads_share_a_failed_login_instead_of_queueing_retries(sandbox, platform, sleeps):
+    sandbox.fault(platform.login, delay=2, times=None)
+    client = platform.make(timeout=(2, 0.2))
+    barrier = threading.Barrier(8)
+    errors = []
+
+    def read():
+        barrier.wait()
+        try:
+            client.get_balance()
+        except brokers.BrokerError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(errors) == 8 and all(isinstance(e, brokers.RequestTimeoutError) for e in errors)
+    assert sandbox.count(platform.login) <= 6  # one retry cycle (3), not one per thread (24)
+
+
+def test_a_header_error_does_not_chain_the_token(sandbox, dx):
+    login = {"sessionToken": "tok-secret\nX-Injected: 1", "timeout": "00:30:00"}
+    sandbox.fault("/dxsca-web/login", json=login)
+    with pytest.raises(brokers.ResponseError) as info:
+        dx().get_balance()
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
+def test_passwords_stay_masked_however_many_tokens_come_and_go(sandbox, dx):
+    from brokers.redaction import Secret, redact_text
+
+    client = dx(password="pinned-pass-42")
+    for n in range(600):  # far more session tokens than the redactor keeps
+        Secret(f"session-token-{n:06d}")
+    assert "pinned-pass-42" not in redact_text("echo: pinned-pass-42")
+    client.close()
+
+
+def test_total_wait_never_exceeds_max_wait(sandbox, platform, sleeps):
+    sandbox.fault(platform.read, status=503, times=None)
+    policy = brokers.RetryPolicy(attempts=20, backoff=3, max_backoff=3, max_wait=10, sleep=sleeps)
+    with pytest.raises(brokers.ServerError):
+        platform.make(retry=policy).get_balance()
+    assert sum(sleeps) <= 10
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: brokers.DXTrade("https://dx.example.com", "u", "p", timeout=(5,)),
+        lambda: brokers.DXTrade("https://dx.example.com", "u", "p", idle_timeout=None),
+        lambda: brokers.MatchTrade("https://m.example.com", "e", "p", "1", renew_before="3m"),
+        lambda: brokers.DXTrade("https://dx.example.com", "u", "p", user_agent=42),
+        lambda: brokers.Rate(0, 1),
+        lambda: brokers.fetch_balances(5),
+    ],
+)
+def test_odd_arguments_are_configuration_errors(make):
+    with pytest.raises(brokers.ConfigurationError):
+        make()
+
+
+def test_absurd_numbers_in_session_answers_are_ignored():
+    from brokers.dxtrade import parse_session_timeout
+    from brokers.matchtrade import jwt_claim
+
+    assert parse_session_timeout(10**400) is None
+    import base64
+    import json
+
+    claims = json.dumps({"exp": 10**400}).encode()
+    payload = base64.urlsafe_b64encode(claims).decode().rstrip("=")
+    assert jwt_claim(f"h.{payload}.s", "exp") is None

@@ -229,9 +229,11 @@ def test_dxtrade_client_order_id_is_kept_and_found(dx):
     result = client.place_order("EUR/USD", "BUY", "10000", client_order_id="my-order-1")
     assert result.client_order_id == "my-order-1"
     assert client.find_order("my-order-1").id == result.order_id
-    with pytest.raises(brokers.OrderRejectedError) as info:
-        client.place_order("EUR/USD", "BUY", "10000", client_order_id="my-order-1")
-    assert info.value.code == "100"
+    # Sending the same client order id again (say, after OrderOutcomeUnknownError) places
+    # nothing new: the client reports the order that has that id.
+    again = client.place_order("EUR/USD", "BUY", "10000", client_order_id="my-order-1")
+    assert again.already_placed and again.order_id == result.order_id
+    assert len(client.positions()) == 2  # the seeded one and the one order
 
 
 def test_matchtrade_close_sends_the_volume_as_a_string(sandbox, mt):
@@ -332,3 +334,65 @@ def test_closing_and_cancelling_with_the_objects_saves_the_lookup(sandbox, venue
     assert [r.path.rsplit("/", 2)[-2] for r in reads] == (
         ["orders"] if venue.name == "dxtrade" else []
     )
+
+
+# ------------------------------------------------ adversarial review regressions
+
+
+def test_matchtrade_reconcile_sees_a_partial_close_that_happened(sandbox, mt):
+    client = mt()
+    (position,) = client.positions()
+    sandbox.fault("/mtr-api/*/position/close-partially", drop=True, after_execute=True)
+    with pytest.raises(brokers.OrderOutcomeUnknownError) as info:
+        client.close_position(position, quantity="0.04")
+    assert client.reconcile(info.value) is True  # it took effect: do not send it again
+
+
+def test_matchtrade_reconcile_does_not_trust_our_clock(sandbox, mt):
+    import time as _time
+
+    client = mt(clock=lambda: _time.time() + 120)  # our clock two minutes fast
+    sandbox.fault("/mtr-api/*/position/open", drop=True, after_execute=True)
+    with pytest.raises(brokers.OrderOutcomeUnknownError) as info:
+        client.place_order("EURUSD.", "BUY", "0.20")
+    found = client.reconcile(info.value)
+    assert isinstance(found, brokers.Position) and found.quantity == Decimal("0.20")
+
+
+def test_matchtrade_reconcile_never_takes_an_older_twin_for_the_lost_one(sandbox, mt):
+    client = mt()
+    client.place_order("EURUSD.", "BUY", "0.20")
+    sandbox.fault("/mtr-api/*/position/open", drop=True)  # lost before it was executed
+    with pytest.raises(brokers.OrderOutcomeUnknownError) as info:
+        client.place_order("EURUSD.", "BUY", "0.20")
+    assert client.reconcile(info.value) is None  # the twin was there before: not it
+
+
+def test_matchtrade_204_to_an_order_is_not_a_success(sandbox, mt):
+    sandbox.fault("/mtr-api/*/position/open", status=204)
+    with pytest.raises(brokers.OrderOutcomeUnknownError):
+        mt().place_order("EURUSD.", "BUY", "0.10")
+
+
+def test_matchtrade_partial_close_beyond_the_position_is_refused(mt):
+    client = mt()
+    (position,) = client.positions()
+    with pytest.raises(brokers.ConfigurationError, match="exceeds"):
+        client.close_position(position, quantity="5")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"symbol": 42}, {"symbol": ""}, {"client_order_id": 7}],
+)
+def test_argument_types_are_checked_before_sending(sandbox, dx, bad):
+    args = {"symbol": "EUR/USD", "side": "BUY", "quantity": "10000", **bad}
+    with pytest.raises(brokers.ConfigurationError):
+        dx().place_order(**args)
+    assert sandbox.count("/dxsca-web/accounts/*/orders", method="POST") == 0
+
+
+def test_reconcile_wants_an_outcome_unknown_error(dx, mt):
+    for client in (dx(), mt()):
+        with pytest.raises(brokers.ConfigurationError):
+            client.reconcile(brokers.ServerError("x"))
