@@ -459,29 +459,18 @@ class BrokerClient:
                 raise
             self._renew_after_401(generation)
             if write:  # never replayed: the caller decides, knowing it was not executed
-                raise SessionExpiredError(
+                message = (
                     "the session had expired, so this change was not executed; a new session "
-                    "is ready: send it again",
-                    broker=self.broker,
-                    status=401,
-                    code=exc.code,
-                    method=method,
-                    path=path,
-                    hint="",
-                ) from exc
+                    "is ready: send it again"
+                )
+                raise replace_error(exc, SessionExpiredError, message=message, hint="") from exc
         try:
             return send()
         except AuthenticationError as exc:
             if exc.status != 401:
                 raise
-            raise SessionExpiredError(
-                "the session was rejected again right after a new login",
-                broker=self.broker,
-                status=401,
-                code=exc.code,
-                method=method,
-                path=path,
-            ) from exc
+            message = "the session was rejected again right after a new login"
+            raise replace_error(exc, SessionExpiredError, message=message, hint=None) from exc
 
     @contextlib.contextmanager
     def _parsing(self, method: str, path: str) -> Iterator[None]:
@@ -532,7 +521,8 @@ class BrokerClient:
         }
         body = None
         if json is not None:
-            log.debug("%s %s request body: %s", method, path, redact(json))
+            if log.isEnabledFor(logging.DEBUG):  # redact() walks the body: only when logged
+                log.debug("%s %s request body: %s", method, path, redact(json))
             try:
                 body = encode_json(json)
             except TypeError as exc:  # a value of a type JSON cannot carry, from the caller
