@@ -50,6 +50,7 @@ from .parsing import decode_json, encode_json
 from .redaction import redact, redact_text
 from .retry import RetryPolicy, parse_retry_after
 from .throttle import Rate, Throttle
+from .token_cache import CacheEntry, TokenCache
 
 log = logging.getLogger("brokers")
 
@@ -57,6 +58,12 @@ DEFAULT_TIMEOUT = (5.0, 30.0)
 DEFAULT_USER_AGENT = f"brokers-python/{__version__} (+requests/{requests.__version__})"
 EXCERPT_CHARS = 160
 MAX_TIMEOUT = 86400.0  # larger values overflow the socket layer; no broker needs them
+# The token cache's copy of a session is refreshed (its last activity, which DXtrade times
+# the session from) at most this often while a client runs, and when it is closed. A copy
+# that lags only makes the next run think the session older than it is: one login more at
+# worst, never a dead token sent.
+CACHE_TOUCH_EVERY = 60.0
+CLOSE_LOCK_WAIT = 2.0  # seconds close() waits for the cache lock before leaving the copy as is
 
 Timeout = float | tuple[float, float]
 ClientT = TypeVar("ClientT", bound="BrokerClient")
@@ -178,6 +185,10 @@ class BrokerClient:
       ``False`` to switch the client-side limiter off.
     - ``pool_maxsize``: connections kept per host when threads share the client (default 10).
     - ``clock``: the wall clock (``time.time``), replaceable in tests.
+    - ``token_cache``: keep the session on disk for the next process (``True``: the user's
+      cache directory; a path: that directory; default off). A live cached session is
+      taken instead of a login; with the cache on, :meth:`close` keeps the session open for
+      the next run instead of logging out. See :mod:`brokers.token_cache`.
     """
 
     broker: ClassVar[str] = "broker"
@@ -198,6 +209,7 @@ class BrokerClient:
         throttle: Throttle | bool | None = None,
         pool_maxsize: int = 10,
         clock: Callable[[], float] = time.time,
+        token_cache: bool | str | os.PathLike[str] | TokenCache | None = None,
     ) -> None:
         self.base_url = check_base_url(base_url)
         self.account = None if account in (None, "") else str(account)
@@ -225,6 +237,9 @@ class BrokerClient:
         self._last_activity = 0.0  # clock() of the last answer: platforms time sessions from it
         self._login_attempts = 0  # logins tried by _ensure_session, and how the last one went
         self._login_error: BrokerError | None = None
+        self._token_cache = TokenCache.from_option(token_cache)
+        self._cache_entry: CacheEntry | None = None
+        self._cache_saved_at = 0.0  # clock() of the last write of this session to the cache
 
     @staticmethod
     def _new_http_session(pool_maxsize: int) -> requests.Session:
@@ -251,7 +266,7 @@ class BrokerClient:
         """Log in now (also after an earlier failure); ``True`` or a typed error."""
         with self._lock:
             self._login_failure = None
-            self._open()
+            self._open(fresh=True)  # a real login even when a cached session is alive
         return True
 
     def accounts(self) -> list[Account]:
@@ -318,7 +333,12 @@ class BrokerClient:
     def close(self) -> None:
         """End the platform session (where the platform has a logout) and free the connection."""
         with self._lock:
-            if self._logged_in:
+            if self._logged_in and self._token_cache is not None:
+                # No logout: the next run takes this session from the cache (it ends by
+                # the platform's own expiry otherwise).
+                self._save_session(CLOSE_LOCK_WAIT)
+                self._forget_session()
+            elif self._logged_in:
                 try:
                     self._close_session()
                 except BrokerError as exc:
@@ -369,6 +389,17 @@ class BrokerClient:
     def _auth_headers(self, account: str | None) -> dict[str, str]:
         raise NotImplementedError
 
+    def _session_state(self) -> dict[str, Any] | None:
+        """What the token cache keeps of the current session: JSON-able data whose
+        ``"token"`` is the session token; ``None`` when there is nothing to keep (the
+        default: a platform without these two hooks is never cached)."""
+        return None
+
+    def _restore_session_state(self, state: Mapping[str, Any]) -> bool:
+        """Adopt a cached session if it is well formed and alive by the platform's own rule;
+        ``False`` leaves the client as it was. Called under the lock."""
+        return False
+
     def _error_details(self, data: Any) -> tuple[str | None, str | None]:
         """The platform's error code and text from an error body."""
         return None, None
@@ -379,9 +410,21 @@ class BrokerClient:
 
     # ------------------------------------------------------- session life cycle
 
-    def _open(self) -> None:
+    def _open(self, *, fresh: bool = False) -> None:
+        self._start(self._open_session, use_cache=not fresh)
+
+    def _renew(self, rejected: str | None = None) -> None:
+        self._start(self._renew_session, rejected=rejected)
+
+    def _start(
+        self, begin: Callable[[], None], *, use_cache: bool = True, rejected: str | None = None
+    ) -> None:
+        """Start a session with ``begin`` (a login or a renewal), or take the cached one."""
         try:
-            self._open_session()
+            if self._token_cache is None:
+                begin()
+            else:
+                self._start_cached(begin, use_cache, rejected)
         except (AuthenticationError, ConfigurationError) as exc:
             self._forget_session()
             self._login_failure = exc
@@ -389,15 +432,58 @@ class BrokerClient:
         self._logged_in = True
         self._generation += 1
 
-    def _renew(self) -> None:
+    def _start_cached(
+        self, begin: Callable[[], None], use_cache: bool, rejected: str | None
+    ) -> None:
+        """Under the cache's cross-process lock: take the cached session when it is alive
+        (and not the token the platform just ``rejected``), else ``begin`` and store the new
+        one. A process that waited on the lock thus finds the session another one made."""
+        entry = self._cached_entry()
+        with entry.locked():
+            state = entry.load() if use_cache else None
+            if (
+                state is not None
+                and state.get("token") != rejected
+                and self._restore_session_state(state)
+            ):
+                log.info(
+                    "%s: %s: session taken from the token cache", self.broker, self._user_label
+                )
+                self._cache_saved_at = self._clock()
+                return
+            if state is not None and rejected is not None:
+                entry.discard()  # dead: gone even if the login below fails
+            begin()
+            state = self._session_state()
+            if state is not None and entry.store(state, self._clock()):
+                self._cache_saved_at = self._clock()
+
+    def _cached_entry(self) -> CacheEntry:
+        if self._cache_entry is None:
+            assert self._token_cache is not None  # see the callers
+            self._cache_entry = self._token_cache.entry(
+                self.broker, self.base_url, self._user_label
+            )
+        return self._cache_entry
+
+    def _save_session(self, wait: float) -> None:
+        """Write the session (its last activity above all) back to the cache entry, if the
+        entry still holds this session: another process's newer one is left alone, and a
+        discarded one is not brought back. Skipped when the locks are busy."""
+        if not self._lock.acquire(timeout=wait if wait > 0 else -1, blocking=wait > 0):
+            return
         try:
-            self._renew_session()
-        except (AuthenticationError, ConfigurationError) as exc:
-            self._forget_session()
-            self._login_failure = exc
-            raise
-        self._logged_in = True
-        self._generation += 1
+            self._cache_saved_at = self._clock()
+            state = self._session_state() if self._logged_in else None
+            if state is None:
+                return
+            entry = self._cached_entry()
+            with entry.locked(wait) as held:
+                cached = entry.load() if held else None
+                if cached is not None and cached.get("token") == state.get("token"):
+                    entry.store(state, self._cache_saved_at)
+        finally:
+            self._lock.release()
 
     def _ensure_session(self) -> int:
         """Log in or renew as needed; return the session generation in use."""
@@ -429,7 +515,8 @@ class BrokerClient:
         with self._lock:
             if self._generation == generation:  # nobody renewed since our request left
                 log.info("%s: session rejected (401), renewing once", self.broker)
-                self._renew()
+                state = self._session_state() if self._token_cache is not None else None
+                self._renew(rejected=state.get("token") if state else None)
 
     def _call(
         self,
@@ -447,9 +534,15 @@ class BrokerClient:
 
         def send() -> Reply:
             all_headers = {**self._auth_headers(account), **(headers or {})}
-            return self._send(
+            reply = self._send(
                 method, path, json=json, params=params, headers=all_headers, idempotent=not write
             )
+            if (
+                self._token_cache is not None
+                and self._clock() - self._cache_saved_at >= CACHE_TOUCH_EVERY
+            ):
+                self._save_session(0.0)
+            return reply
 
         generation = self._ensure_session()
         try:
