@@ -35,6 +35,7 @@ from .models import Account, Balance, Instrument, Order, OrderResult, Position
 from .parsing import mapping, mapping_list, money, required_money, text, to_datetime
 from .redaction import Secret
 from .throttle import Rate
+from .token_cache import dump_account, load_account, number
 
 API = "/dxsca-web"
 LOGIN_PATH = f"{API}/login"
@@ -336,6 +337,45 @@ class DXTrade(BrokerClient):
                 self._adopt_session(reply.data, f"{API}/ping")
         return True
 
+    def _session_state(self) -> dict[str, Any] | None:
+        """For the token cache: the token, its idle timeout and last use (the platform
+        times the session from the last request), the accounts and their currencies."""
+        token = self._token
+        if token is None:
+            return None
+        accounts = self._accounts
+        return {
+            "token": token.reveal(),
+            "timeout": self._session_timeout,
+            "last_activity": self._last_activity,
+            "accounts": None if accounts is None else [dump_account(a) for a in accounts],
+            "currencies": dict(self._portfolio_currencies),
+        }
+
+    def _restore_session_state(self, state: Mapping[str, Any]) -> bool:
+        """Take a cached session unless it is malformed or idle past its timeout."""
+        try:
+            token = state["token"]
+            timeout, last = number(state, "timeout"), number(state, "last_activity")
+            listed = state.get("accounts")
+            accounts = None if listed is None else [load_account(a, self.broker) for a in listed]
+            currencies = dict(state.get("currencies") or {})
+        except (KeyError, TypeError, ValueError):
+            return False
+        if not isinstance(token, str) or not token or timeout <= 0:
+            return False
+        if not all(isinstance(c, str) for c in currencies.values() if c is not None):
+            return False
+        previous = self._session_timeout, self._last_activity
+        self._session_timeout, self._last_activity = timeout, last
+        if self._session_is_stale():
+            self._session_timeout, self._last_activity = previous
+            return False
+        self._token = Secret(token)
+        self._accounts = self._accounts if accounts is None else accounts
+        self._portfolio_currencies.update(currencies)
+        return True
+
     # ---------------------------------------------------------------- errors
 
     def _error_details(self, data: Any) -> tuple[str | None, str | None]:
@@ -377,6 +417,8 @@ class DXTrade(BrokerClient):
 
     def accounts(self) -> list[Account]:
         """The login's accounts (``GET /users``), fetched once and kept."""
+        if self._accounts is None:
+            self._ensure_session()  # a session from the token cache brings the list along
         if self._accounts is None:
             path = f"{API}/users"
             try:

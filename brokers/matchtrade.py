@@ -42,6 +42,7 @@ from .models import Account, Balance, Instrument, Order, OrderResult, Position
 from .parsing import mapping, mapping_list, money, required_money, text, to_datetime
 from .redaction import Secret, redact
 from .throttle import Rate
+from .token_cache import dump_account, load_account, number
 
 LOGIN_PATHS = ("/manager/co-login", "/manager/mtr-login")
 REFRESH_PATH = "/manager/refresh-token"
@@ -293,6 +294,7 @@ class MatchTrade(BrokerClient):
         self._lifetime = DEFAULT_TOKEN_LIFETIME
         self._trading: dict[str, TradingAccount] = {}
         self._default_id: str | None = None
+        self._selected_id: str | None = None  # the login answer's pick, for the token cache
         self._refreshes: deque[float] = deque(maxlen=REFRESHES_PER_HOUR)
 
     @property
@@ -333,7 +335,7 @@ class MatchTrade(BrokerClient):
                 + (", ".join(trading) or "(none)"),
                 broker=self.broker,
             )
-        self._trading = trading
+        self._trading, self._selected_id = trading, selected
         if self._default_id is None and accounts:
             self._default_id = self.account or (selected if selected in trading else None)
             self._default_id = self._default_id or accounts[0].account.id
@@ -395,6 +397,64 @@ class MatchTrade(BrokerClient):
     def _forget_session(self) -> None:
         super()._forget_session()
         self._token = None
+
+    def _session_state(self) -> dict[str, Any] | None:
+        """For the token cache: the session token and its expiry, and the trading accounts
+        with their API tokens and system UUIDs. Not the refresh token: a restored session
+        that expires logs in again (the 4-an-hour refresh limit cannot be shared safely
+        between processes)."""
+        token = self._token
+        if token is None:
+            return None
+        accounts = [
+            {
+                **dump_account(t.account),
+                "trading_token": t.token.reveal() if t.token else None,
+                "system": t.system,
+            }
+            for t in self._trading.values()
+        ]
+        return {
+            "token": token.reveal(),
+            "expires_at": self._expires_at,
+            "lifetime": self._lifetime,
+            "broker_id": self.broker_id,
+            "login_path": self.login_path,
+            "selected": self._selected_id,
+            "accounts": accounts,
+        }
+
+    def _restore_session_state(self, state: Mapping[str, Any]) -> bool:
+        """Take a cached session of this broker id unless it is malformed or expired."""
+        try:
+            token, selected, path = state["token"], state.get("selected"), state.get("login_path")
+            expires_at, lifetime = number(state, "expires_at"), number(state, "lifetime")
+            trading = {}
+            for item in state["accounts"]:
+                secret, system = item.get("trading_token"), item.get("system")
+                if not all(v is None or isinstance(v, str) for v in (secret, system)):
+                    return False
+                account = load_account(item, self.broker)
+                trading[account.id] = TradingAccount(
+                    account, Secret(secret) if secret else None, system
+                )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return False
+        if state.get("broker_id") != self.broker_id or not isinstance(token, str) or not token:
+            return False
+        if (path is not None and not isinstance(path, str)) or lifetime <= 0:
+            return False
+        previous = self._expires_at, self._lifetime
+        self._expires_at, self._lifetime = expires_at, lifetime
+        if self._session_is_stale():
+            self._expires_at, self._lifetime = previous
+            return False
+        self._token, self._trading = Secret(token), trading
+        self.login_path = self.login_path or path
+        self._selected_id = selected if isinstance(selected, str) and selected in trading else None
+        if self._default_id is None and trading:
+            self._default_id = self.account or self._selected_id or next(iter(trading))
+        return True
 
     # ---------------------------------------------------------------- errors
 
