@@ -12,7 +12,9 @@ scripts. It only reads: no trading from the command line.
     brokers sandbox --port 8700            # the loopback emulator
 
 Credentials come only from the environment and the env file (never from the command line).
-Logs go to stderr, redacted; stdout carries only the requested output.
+Logs go to stderr, redacted; stdout carries only the requested output. A live session is
+kept in the user's cache directory for the next run (see :mod:`brokers.token_cache`;
+``--no-token-cache`` or ``BROKERS_TOKEN_CACHE=off`` switch that off); ``check`` always logs in.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ EXIT_BAD_RESPONSE = 6
 EXIT_PARTIAL = 7
 EXIT_CONFIG = 78  # sysexits EX_CONFIG
 EXIT_INTERRUPTED = 130
+TOKEN_CACHE_VARIABLE = "BROKERS_TOKEN_CACHE"
 
 EXIT_STATUS_HELP = """\
 exit status:
@@ -400,6 +403,13 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="retries after the first attempt of a read (default 2; 0: send once)",
     )
+    network.add_argument(
+        "--no-token-cache",
+        dest="token_cache",
+        action="store_false",
+        help="log in afresh and keep no session for the next run "
+        f"(also {TOKEN_CACHE_VARIABLE}=off); by default a live session is reused across runs",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -496,8 +506,14 @@ def install_logging(verbosity: int) -> Callable[[], None]:
 # --------------------------------------------------------------------- main
 
 
+def token_cache_wanted(args: argparse.Namespace) -> bool:
+    """On unless ``--no-token-cache`` or ``BROKERS_TOKEN_CACHE=off`` (or 0, false, no)."""
+    setting = os.environ.get(TOKEN_CACHE_VARIABLE, "").strip().lower()
+    return args.token_cache and setting not in ("off", "0", "false", "no")
+
+
 def _client_options(args: argparse.Namespace) -> dict[str, Any]:
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {"token_cache": token_cache_wanted(args)}
     if args.timeout is not None:
         options["timeout"] = args.timeout
     if args.retries is not None:

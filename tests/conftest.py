@@ -25,6 +25,13 @@ class Sleeps(list):
         self.append(seconds)
 
 
+@pytest.fixture(autouse=True)
+def _private_cache_home(tmp_path, monkeypatch):
+    """The token cache of every test (and of the processes it starts) lives in its tmp dir,
+    never in the real home cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+
+
 @pytest.fixture
 def sleeps() -> Sleeps:
     return Sleeps()
