@@ -451,6 +451,8 @@ class BrokerClient:
                 )
                 self._cache_saved_at = self._clock()
                 return
+            if state is not None:
+                log.info("token cache: the session of %s is expired or unusable", self._user_label)
             if state is not None and rejected is not None:
                 entry.discard()  # dead: gone even if the login below fails
             begin()
