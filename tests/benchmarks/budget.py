@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import requests
 
 import brokers
+from brokers.sandbox import DX_DOMAIN, DX_PASSWORD, MT_BROKER_ID, MT_PASSWORD
 
 from .clients import (
     DX_ACCOUNT,
@@ -24,7 +30,7 @@ from .clients import (
     matchtrade,
 )
 from .report import Section
-from .sandbox_process import SandboxProcess
+from .sandbox_process import SandboxProcess, child_env
 
 Factory = Callable[..., brokers.BrokerClient]
 Operation = Callable[[brokers.BrokerClient], Any]
@@ -128,16 +134,77 @@ def _original_rows(section: Section, sb: SandboxProcess, reads: int) -> None:
         }
 
 
+def brokers_balance(sb: SandboxProcess, env_file: Path, cache_home: str) -> Counts:
+    """One run of the ``brokers balance`` command (its own process, token cache on as by
+    default, in ``cache_home``), counted at the sandbox."""
+    env = {
+        k: v
+        for k, v in child_env().items()
+        if not k.startswith(("DXTRADE_", "MATCHTRADE_", "BROKERS_"))
+    }
+    env["XDG_CACHE_HOME"] = cache_home  # never the real home cache
+    meter = Meter(sb)
+    command = [sys.executable, "-m", "brokers", "balance", "--json", "--env-file", str(env_file)]
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        raise RuntimeError(f"brokers balance failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return meter.mark()
+
+
+def _platform_counts(counts: Counts, is_dx: bool) -> tuple[int, int]:
+    """(requests, logins) of one platform in a run's counts."""
+    paths = {k: v for k, v in counts.by_path.items() if ("/dxsca-web/" in k) == is_dx}
+    return sum(paths.values()), sum(v for k, v in paths.items() if k.endswith("login"))
+
+
+def _token_cache_rows(section: Section, sb: SandboxProcess) -> None:
+    """Two cron-like runs of ``brokers balance`` (a DXtrade and a Match-Trader login, two
+    accounts each): the first cold, the second within the session lifetime."""
+    with tempfile.TemporaryDirectory(prefix="brokers-bench-") as scratch:
+        env_file = Path(scratch) / "brokers.env"
+        env_file.write_text(
+            f"BROKERS_PROFILES=dx,mt\nDX_BROKER=dxtrade\nDX_BASE_URL={sb.dxtrade_url}\n"
+            f"DX_USERNAME={DX_USER}\nDX_PASSWORD={DX_PASSWORD}\nDX_DOMAIN={DX_DOMAIN}\n"
+            f"MT_BROKER=matchtrade\nMT_BASE_URL={sb.url}\nMT_USERNAME={MT_USER}\n"
+            f"MT_PASSWORD={MT_PASSWORD}\nMT_BROKER_ID={MT_BROKER_ID}\n"
+        )
+        cache_home = os.path.join(scratch, "cache")
+        cold = brokers_balance(sb, env_file, cache_home)
+        second = brokers_balance(sb, env_file, cache_home)
+    dx_cold, _ = _platform_counts(cold, is_dx=True)
+    section.add(
+        "brokers balance, DXtrade cold (nothing cached)",
+        f"{dx_cold} requests",
+        "<= 3 req",
+        dx_cold <= 3,
+    )
+    for name, is_dx in (("DXtrade", True), ("Match-Trader", False)):
+        requests_, logins = _platform_counts(second, is_dx)
+        section.add(
+            f"brokers balance, 2nd run, token cache: {name}, 2 accounts",
+            f"{requests_} req, {logins} logins",
+            "<= 2 req (1/account), 0 logins",
+            requests_ <= 2 and logins == 0,
+        )
+    section.data["token cache: brokers balance"] = {
+        "cold": cold.to_dict(),
+        "second_run": second.to_dict(),
+    }
+
+
 def requests_per_operation(sb: SandboxProcess, reads: int = 10) -> Section:
     """Section 1."""
     section = Section("requests", "1. Requests and new TCP connections per operation")
     _operation_rows(section, sb)
+    _token_cache_rows(section, sb)
     _original_rows(section, sb, reads)
     section.notes += [
         "cold = a new client (login included); warm = the same call again on that client",
         "counted at the sandbox; 'new' connections = TCP connections not used before",
         "original script's way = a new client, HTTP session and login for every read",
         "Match-Trader has no multi-account balance call: one request per account",
+        "brokers balance runs = the command in its own process, token cache on (its default) "
+        "in a scratch XDG_CACHE_HOME; the 2nd run takes the 1st run's session",
     ]
     return section
 
