@@ -226,6 +226,7 @@ class BrokerClient:
         if not self.user_agent.isascii() or not self.user_agent.isprintable():
             raise ConfigurationError("user_agent must be printable ASCII (it is an HTTP header)")
         self._clock = clock
+        self._token_cache = TokenCache.from_option(token_cache)  # before the session is made
         self._owns_http = session is None
         self._http = session or self._new_http_session(pool_maxsize)
         self._lock = threading.RLock()
@@ -237,9 +238,9 @@ class BrokerClient:
         self._last_activity = 0.0  # clock() of the last answer: platforms time sessions from it
         self._login_attempts = 0  # logins tried by _ensure_session, and how the last one went
         self._login_error: BrokerError | None = None
-        self._token_cache = TokenCache.from_option(token_cache)
         self._cache_entry: CacheEntry | None = None
         self._cache_saved_at = 0.0  # clock() of the last write of this session to the cache
+        self._cache_token: Any = None  # the token this client last took from or wrote there
 
     @staticmethod
     def _new_http_session(pool_maxsize: int) -> requests.Session:
@@ -449,7 +450,7 @@ class BrokerClient:
                 log.info(
                     "%s: %s: session taken from the token cache", self.broker, self._user_label
                 )
-                self._cache_saved_at = self._clock()
+                self._cache_saved_at, self._cache_token = self._clock(), state.get("token")
                 return
             if state is not None:
                 log.info("token cache: the session of %s is expired or unusable", self._user_label)
@@ -458,7 +459,7 @@ class BrokerClient:
             begin()
             state = self._session_state()
             if state is not None and entry.store(state, self._clock()):
-                self._cache_saved_at = self._clock()
+                self._cache_saved_at, self._cache_token = self._clock(), state.get("token")
 
     def _cached_entry(self) -> CacheEntry:
         if self._cache_entry is None:
@@ -470,8 +471,9 @@ class BrokerClient:
 
     def _save_session(self, wait: float) -> None:
         """Write the session (its last activity above all) back to the cache entry, if the
-        entry still holds this session: another process's newer one is left alone, and a
-        discarded one is not brought back. Skipped when the locks are busy."""
+        entry still holds this client's session (as it was when taken or last written: a
+        DXtrade ping may have changed the token since): another process's newer one is left
+        alone, and a discarded one is not brought back. Skipped when the locks are busy."""
         if not self._lock.acquire(timeout=wait if wait > 0 else -1, blocking=wait > 0):
             return
         try:
@@ -482,8 +484,10 @@ class BrokerClient:
             entry = self._cached_entry()
             with entry.locked(wait) as held:
                 cached = entry.load() if held else None
-                if cached is not None and cached.get("token") == state.get("token"):
-                    entry.store(state, self._cache_saved_at)
+                ours = (state.get("token"), self._cache_token)
+                mine = cached is not None and cached.get("token") in ours
+                if mine and entry.store(state, self._cache_saved_at):
+                    self._cache_token = state.get("token")
         finally:
             self._lock.release()
 

@@ -394,7 +394,8 @@ def test_writes_are_atomic_for_a_concurrent_reader(tmp_path):
     states = [{"token": c * 6, "pad": c * 200_000} for c in "ab"]
     entry.cache.ready()
     entry.store(states[0], 1.0)
-    inode = entry.path.stat().st_ino
+    original = entry.path.open("rb")  # held open: the first file, whatever happens to the name
+    first = entry.path.read_bytes()
     seen: list[object] = []
     done = threading.Event()
 
@@ -411,7 +412,8 @@ def test_writes_are_atomic_for_a_concurrent_reader(tmp_path):
         done.set()
         reader.join()
     assert seen and all(state in states for state in seen)  # never half a file, never None
-    assert entry.path.stat().st_ino != inode  # replaced, not rewritten in place
+    with original:  # replaced, never rewritten in place: the first file is intact, unlinked
+        assert original.read() == first and os.fstat(original.fileno()).st_nlink == 0
     assert [p.name for p in entry.path.parent.iterdir() if p.name.endswith(".tmp")] == []
 
 
@@ -535,3 +537,14 @@ def test_cache_logs_are_info_without_secrets(sandbox, dx, caplog):
         second.get_balance()
     records = [r for r in caplog.records if "token cache" in r.getMessage()]
     assert records and all(r.levelno == logging.INFO for r in records)
+
+
+def test_a_token_changed_by_a_ping_is_written_back(sandbox, dx):
+    with dx(token_cache=True) as first:
+        first.get_balance()
+    with dx(token_cache=True) as second:
+        second.get_balance()  # the cached session
+        # the sheet allows a ping to hand out another token (S4 adopts it)
+        sandbox.fault("/dxsca-web/ping", json={"sessionToken": "pinged-token-1", "timeout": 1800})
+        second.ping()
+    assert cached_token(dx_entry(sandbox)) == "pinged-token-1"
