@@ -41,9 +41,9 @@ def test_a_range_runs_forwards_and_ends_now_by_default():
 
 def test_protection_on_the_wrong_side_is_refused_before_sending():
     orders.check_protection_sides("BUY", Decimal("1.1"), Decimal("1.0"), Decimal("1.2"))
-    with pytest.raises(brokers.ConfigurationError, match="stop_loss .* below"):
+    with pytest.raises(brokers.ConfigurationError, match=r"stop_loss .* below"):
         orders.check_protection_sides("BUY", Decimal("1.1"), Decimal("1.2"), None)
-    with pytest.raises(brokers.ConfigurationError, match="take_profit .* below"):
+    with pytest.raises(brokers.ConfigurationError, match=r"take_profit .* below"):
         orders.check_protection_sides("SELL", Decimal("1.1"), None, Decimal("1.2"))
     assert orders.protection(orders.UNSET, "stop_loss") is orders.UNSET
     assert orders.protection(None, "stop_loss") is None
