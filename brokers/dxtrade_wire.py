@@ -189,6 +189,10 @@ def first_leg(item: Mapping[str, Any]) -> Mapping[str, Any]:
     return leg if isinstance(leg, Mapping) else {}
 
 
+def order_side(item: Mapping[str, Any]) -> str | None:
+    return _side(item) or _side(first_leg(item))
+
+
 def position_effect(item: Mapping[str, Any]) -> str | None:
     return text(first_leg(item).get("positionEffect")) or text(item.get("positionEffect"))
 
