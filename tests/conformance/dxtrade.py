@@ -146,255 +146,139 @@ MARKET_DATA_REQUEST = {
     },
 }
 
-HISTORY_FILTERS = {  # DOC users-and-accounts/get-post-list-orders
-    name: None
-    for name in (
-        "limit",
-        "page",
-        "page-size",
-        "in-status",
-        "of-type",
-        "issued-from",
-        "issued-to",
-        "period",
-        "completed-from",
-        "completed-to",
-        "at-least-version",
-        "at-most-version",
-        "side",
-        "with-client-id",
-        "with-order-id",
-        "for-instrument",
-        "transaction-from",
-        "transaction-to",
-    )
-}
+# DOC users-and-accounts/get-post-list-orders
+_FILTER_NAMES = (
+    "limit page page-size in-status of-type issued-from issued-to period completed-from "
+    "completed-to at-least-version at-most-version side with-client-id with-order-id "
+    "for-instrument transaction-from transaction-to"
+)
+HISTORY_FILTERS = dict.fromkeys(_FILTER_NAMES.split())
 # POST history exists for long queries; how it carries the filters is not documented - S1
 # sends them as a JSON object (sheet §7.6). Accept no body or an object of the filters.
 HISTORY_BODY = {"name": "history filters (POST)", "optional": dict.fromkeys(HISTORY_FILTERS, "any")}
-INSTRUMENT_QUERY = {
-    "symbols": None,
-    "types": None,
-    "limit": None,
-    "start-from": None,
-    "sort-by-asc": None,
-    "sort-by-desc": None,
-}
+_QUERY_NAMES = "symbols types limit start-from sort-by-asc sort-by-desc"
+INSTRUMENT_QUERY = dict.fromkeys(_QUERY_NAMES.split())
+
+
+def request(method: str, path: str, doc: str, headers: dict = AUTH, **spec: object) -> dict:
+    """One documented request: ``query`` ({required, optional}: name -> regex or None),
+    ``body`` (a schema, a list of variants, ``"empty"``; none = no body), ``headers``."""
+    return {"method": method, "path": path, "doc": doc, "headers": headers, **spec}
+
 
 # --------------------------------------------------------------------------- requests
 
 _A = "/dxsca-web/accounts/{account}"
+_LOGIN = {"name": "login", "required": dict.fromkeys(("username", "domain", "password"), "string")}
+_USERS = DOC + "users-and-accounts (GET Get Users)"
+_METRICS = DOC + "users-and-accounts/get-list-account-metrics"
+_PORTFOLIO = DOC + "users-and-accounts/get-list-account-portfolio"
+_POSITIONS = DOC + "users-and-accounts/get-list-open-positions"
+_OPEN_ORDERS = DOC + "users-and-accounts (GET List Open Orders)"
+_HISTORY = DOC + "users-and-accounts/get-post-list-orders"
+_CANCEL = DOC + "trading/delete-cancel-order"
+_INSTRUMENTS = DOC + "reference-data/get-list-instruments"
+_DETAILS = DOC + "reference-data/list-instrument-details"
+_FLAG = "true|false"
+
 REQUESTS = [
-    {
-        "method": "POST",
-        "path": "/dxsca-web/login",
-        "headers": {},
-        "forbidden_headers": {"Authorization": "login is not authenticated"},
-        "body": {
-            "name": "login",
-            "required": {"username": "string", "domain": "string", "password": "string"},
+    request(
+        "POST",
+        "/dxsca-web/login",
+        DOC + "authentication-and-authorization/post-create-session-token",
+        headers={},
+        body=_LOGIN,
+        forbidden_headers={"Authorization": "login is not authenticated"},
+    ),
+    request(
+        "POST", "/dxsca-web/ping", DOC + "authentication-and-authorization/post-ping", body="empty"
+    ),
+    request(
+        "POST",
+        "/dxsca-web/logout",
+        DOC + "authentication-and-authorization/post-logout",
+        body="empty",
+    ),
+    request(
+        "GET",
+        "/dxsca-web/users",
+        _USERS,
+        query={
+            "optional": dict.fromkeys(
+                ("limit", "start-from", "last-updated-from", "last-updated-to")
+            )
         },
-        "doc": DOC + "authentication-and-authorization/post-create-session-token",
-    },
-    {
-        "method": "POST",
-        "path": "/dxsca-web/ping",
-        "headers": AUTH,
-        "body": "empty",
-        "doc": DOC + "authentication-and-authorization/post-ping",
-    },
-    {
-        "method": "POST",
-        "path": "/dxsca-web/logout",
-        "headers": AUTH,
-        "body": "empty",
-        "doc": DOC + "authentication-and-authorization/post-logout",
-    },
-    {
-        "method": "GET",
-        "path": "/dxsca-web/users",
-        "headers": AUTH,
-        "query": {
-            "optional": {
-                "limit": None,
-                "start-from": None,
-                "last-updated-from": None,
-                "last-updated-to": None,
-            }
-        },
-        "doc": DOC + "users-and-accounts (GET Get Users)",
-    },
-    {
-        "method": "GET",
-        "path": "/dxsca-web/users/{user}",
-        "headers": AUTH,
-        "doc": DOC + "users-and-accounts (GET Get Users)",
-    },
-    {
-        "method": "GET",
-        "path": _A + "/metrics",
-        "headers": AUTH,
-        "query": {"optional": {"include-positions": "true|false"}},
-        "doc": DOC + "users-and-accounts/get-list-account-metrics",
-    },
-    {
-        "method": "GET",
-        "path": "/dxsca-web/accounts/metrics",
-        "headers": AUTH,
-        "query": {
+    ),
+    request("GET", "/dxsca-web/users/{user}", _USERS),
+    request("GET", _A + "/metrics", _METRICS, query={"optional": {"include-positions": _FLAG}}),
+    request(
+        "GET",
+        "/dxsca-web/accounts/metrics",
+        _METRICS,
+        query={
             "required": ACCOUNTS,
-            "optional": {"include-positions": "true|false", "include-offset": "true|false"},
+            "optional": {"include-positions": _FLAG, "include-offset": _FLAG},
         },
-        "doc": DOC + "users-and-accounts/get-list-account-metrics",
-    },
-    {
-        "method": "GET",
-        "path": _A + "/portfolio",
-        "headers": AUTH,
-        "doc": DOC + "users-and-accounts/get-list-account-portfolio",
-    },
-    {
-        "method": "GET",
-        "path": "/dxsca-web/accounts/portfolio",
-        "headers": AUTH,
-        "query": {"required": ACCOUNTS},
-        "doc": DOC + "users-and-accounts/get-list-account-portfolio",
-    },
-    {
-        "method": "GET",
-        "path": _A + "/positions",
-        "headers": AUTH,
-        "doc": DOC + "users-and-accounts/get-list-open-positions",
-    },
-    {
-        "method": "GET",
-        "path": "/dxsca-web/accounts/positions",
-        "headers": AUTH,
-        "query": {"required": ACCOUNTS},
-        "doc": DOC + "users-and-accounts/get-list-open-positions",
-    },
-    {
-        "method": "GET",
-        "path": _A + "/orders",
-        "headers": AUTH,
-        "doc": DOC + "users-and-accounts (GET List Open Orders)",
-    },
-    {
-        "method": "GET",
-        "path": "/dxsca-web/accounts/orders",
-        "headers": AUTH,
-        "query": {"required": ACCOUNTS},
-        "doc": DOC + "users-and-accounts (GET List Open Orders)",
-    },
-    {
-        "method": "GET",
-        "path": _A + "/orders/{order}",
-        "headers": AUTH,
-        "doc": f"{SHEET} §2 (OpenAPI path list, S5); ETag source for a cancel (§7.3)",
-    },
-    {
-        "method": "GET",
-        "path": _A + "/orders/history",
-        "headers": AUTH,
-        "query": {"optional": HISTORY_FILTERS},
-        "doc": DOC + "users-and-accounts/get-post-list-orders",
-    },
-    {
-        "method": "POST",
-        "path": _A + "/orders/history",
-        "headers": AUTH,
-        "query": {"optional": HISTORY_FILTERS},
-        "body": [HISTORY_BODY],
-        "doc": DOC + "users-and-accounts/get-post-list-orders",
-    },
-    {
-        "method": "GET",
-        "path": "/dxsca-web/accounts/orders/history",
-        "headers": AUTH,
-        "query": {"required": ACCOUNTS, "optional": HISTORY_FILTERS},
-        "doc": DOC + "users-and-accounts/get-post-list-orders",
-    },
+    ),
+    request("GET", _A + "/portfolio", _PORTFOLIO),
+    request("GET", "/dxsca-web/accounts/portfolio", _PORTFOLIO, query={"required": ACCOUNTS}),
+    request("GET", _A + "/positions", _POSITIONS),
+    request("GET", "/dxsca-web/accounts/positions", _POSITIONS, query={"required": ACCOUNTS}),
+    request("GET", _A + "/orders", _OPEN_ORDERS),
+    request("GET", "/dxsca-web/accounts/orders", _OPEN_ORDERS, query={"required": ACCOUNTS}),
+    # In the OpenAPI path list (S5); the ETag source for a cancel (sheet §7.3).
+    request("GET", _A + "/orders/{order}", f"{SHEET} §2, §7.3"),
+    request("GET", _A + "/orders/history", _HISTORY, query={"optional": HISTORY_FILTERS}),
+    request(
+        "POST",
+        _A + "/orders/history",
+        _HISTORY,
+        query={"optional": HISTORY_FILTERS},
+        body=[HISTORY_BODY],
+    ),
+    request(
+        "GET",
+        "/dxsca-web/accounts/orders/history",
+        _HISTORY,
+        query={"required": ACCOUNTS, "optional": HISTORY_FILTERS},
+    ),
     # Place: "a Single Order Request or an Order Group Request", both on /orders.
-    {
-        "method": "POST",
-        "path": _A + "/orders",
-        "headers": AUTH,
-        "body": [ORDER_GROUP, SINGLE_ORDER],
-        "doc": DOC + "trading/post-place-order",
-    },
+    request(
+        "POST", _A + "/orders", DOC + "trading/post-place-order", body=[ORDER_GROUP, SINGLE_ORDER]
+    ),
     # Modify: the complete order (or group), conditional.
-    {
-        "method": "PUT",
-        "path": _A + "/orders",
-        "headers": CONDITIONAL,
-        "body": [MODIFY_GROUP, MODIFY_ORDER],
-        "doc": DOC + "trading/put-modify-order",
-    },
+    request(
+        "PUT",
+        _A + "/orders",
+        DOC + "trading/put-modify-order",
+        headers=CONDITIONAL,
+        body=[MODIFY_GROUP, MODIFY_ORDER],
+    ),
     # Cancel: "order code - either a client order id ... or an internal code assigned by the
     # system" (not the numeric orderId: see STATEFUL_RULES), URL-encoded; conditional.
-    {
-        "method": "DELETE",
-        "path": _A + "/orders/{order}",
-        "headers": CONDITIONAL,
-        "doc": DOC + "trading/delete-cancel-order",
-    },
+    request("DELETE", _A + "/orders/{order}", _CANCEL, headers=CONDITIONAL),
     # Group cancel: DELETE only; order-codes parent first, contingency-type.
-    {
-        "method": "DELETE",
-        "path": _A + "/orders/group",
-        "headers": CONDITIONAL,
-        "query": {
-            "required": {"order-codes": r"[^,]+(,[^,]+)*", "contingency-type": "IF-THEN|OCO"}
-        },
-        "doc": DOC + "trading/delete-cancel-order",
-    },
-    {
-        "method": "GET",
-        "path": "/dxsca-web/instruments/query",
-        "headers": AUTH,
-        "query": {"optional": INSTRUMENT_QUERY},
-        "doc": DOC + "reference-data/get-list-instruments",
-    },
-    {
-        "method": "GET",
-        "path": "/dxsca-web/instruments/type/{type}",
-        "headers": AUTH,
-        "query": {"optional": INSTRUMENT_QUERY},
-        "doc": DOC + "reference-data/get-list-instruments",
-    },
-    {
-        "method": "GET",
-        "path": "/dxsca-web/instruments/{symbol}",
-        "headers": AUTH,
-        "doc": DOC + "reference-data/get-list-instruments",
-    },
-    {
-        "method": "GET",
-        "path": _A + "/instruments/query",
-        "headers": AUTH,
-        "query": {"optional": INSTRUMENT_QUERY},
-        "doc": DOC + "reference-data/list-instrument-details",
-    },
-    {
-        "method": "GET",
-        "path": _A + "/instruments/type/{type}",
-        "headers": AUTH,
-        "query": {"optional": INSTRUMENT_QUERY},
-        "doc": DOC + "reference-data/list-instrument-details",
-    },
-    {
-        "method": "GET",
-        "path": _A + "/instruments/{symbol}",
-        "headers": AUTH,
-        "doc": DOC + "reference-data/list-instrument-details",
-    },
-    {
-        "method": "POST",
-        "path": "/dxsca-web/marketdata",
-        "headers": AUTH,
-        "body": MARKET_DATA_REQUEST,
-        "doc": MARKET_DATA_REQUEST["doc"],
-    },
+    request(
+        "DELETE",
+        _A + "/orders/group",
+        _CANCEL,
+        headers=CONDITIONAL,
+        query={"required": {"order-codes": r"[^,]+(,[^,]+)*", "contingency-type": "IF-THEN|OCO"}},
+    ),
+    request(
+        "GET", "/dxsca-web/instruments/query", _INSTRUMENTS, query={"optional": INSTRUMENT_QUERY}
+    ),
+    request(
+        "GET",
+        "/dxsca-web/instruments/type/{type}",
+        _INSTRUMENTS,
+        query={"optional": INSTRUMENT_QUERY},
+    ),
+    request("GET", "/dxsca-web/instruments/{symbol}", _INSTRUMENTS),
+    request("GET", _A + "/instruments/query", _DETAILS, query={"optional": INSTRUMENT_QUERY}),
+    request("GET", _A + "/instruments/type/{type}", _DETAILS, query={"optional": INSTRUMENT_QUERY}),
+    request("GET", _A + "/instruments/{symbol}", _DETAILS),
+    request("POST", "/dxsca-web/marketdata", MARKET_DATA_REQUEST["doc"], body=MARKET_DATA_REQUEST),
 ]
 
 # Rules that need an earlier answer (checked by checker.Conversation).

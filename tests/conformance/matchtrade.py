@@ -101,136 +101,77 @@ CLOSED_POSITIONS = {  # a JSON body, not a query string (sheet §4.1)
     "optional": {"symbols": {"array_of": "string"}},
 }
 
+
+def request(method: str, path: str, doc: str, headers: dict = TRADING, **spec: object) -> dict:
+    """One documented request (see ``dxtrade.request``); trading headers by default."""
+    return {"method": method, "path": path, "doc": doc, "headers": headers, **spec}
+
+
+def manager(method: str, path: str, doc: str, **spec: object) -> dict:
+    """A ``/manager`` call: no trading token."""
+    return request(method, path, doc, headers={}, forbidden_headers=NOT_ON_LOGIN, **spec)
+
+
 _T = "/mtr-api/{system}/"
 _OPS = f"{PDF} (contents); {SHEET} §4"
+_ISO = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})"
+_CANDLES = {  # all four sent by every client; MN1, not MN (sheet §4.1 correction)
+    "symbol": r".+",
+    "interval": "M1|M5|M15|M30|H1|H4|D1|W1|MN1",
+    "from": _ISO,
+    "to": _ISO,
+}
 REQUESTS = [
-    {
-        "method": "GET",
-        "path": "/manager/platform-details",
-        "headers": {},
-        "forbidden_headers": NOT_ON_LOGIN,
-        "doc": f"{THENEO} (Get Platform Details); {SHEET} §2.2",
-    },
-    {
-        "method": "POST",
-        "path": "/manager/co-login",
-        "headers": {},
-        "forbidden_headers": NOT_ON_LOGIN,
-        "body": LOGIN,
-        "doc": f"{PDF} (login); {SHEET} §2.1",
-    },
-    {
-        "method": "POST",
-        "path": "/manager/mtr-login",
-        "headers": {},
-        "forbidden_headers": NOT_ON_LOGIN,
-        "body": LOGIN,
-        "doc": f"{THENEO} (Login); {SHEET} §2.1",
-    },
-    # No body (or {}), the login cookies (rt) (sheet §2.6; PDF contents "refresh token").
-    {
-        "method": "POST",
-        "path": "/manager/refresh-token",
-        "headers": {"Cookie": r"(^|;\s*)rt=[^;\s]+"},
-        "forbidden_headers": NOT_ON_LOGIN,
-        "body": "empty",
-        "doc": f"{PDF} (contents); {SHEET} §2.6",
-    },
-    {"method": "GET", "path": _T + "balance", "headers": TRADING, "doc": f"{PDF}; {SHEET} §3"},
-    {"method": "GET", "path": _T + "open-positions", "headers": TRADING, "doc": _OPS},
-    {"method": "GET", "path": _T + "active-orders", "headers": TRADING, "doc": _OPS},
-    {
-        "method": "GET",
-        "path": _T + "effective-instruments",
-        "headers": TRADING,
-        "doc": f"{SHEET} §4.1",
-    },
-    {
-        "method": "GET",
-        "path": _T + "quotations",
-        "headers": TRADING,
-        "query": {"required": {"symbols": r"[^,]+(,[^,]+)*"}},
-        "doc": f"{PDF}; {SHEET} §4.1",
-    },
-    {
-        "method": "GET",
-        "path": _T + "candles",
-        "headers": TRADING,
-        "query": {
-            "required": {
-                "symbol": r".+",
-                "interval": "M1|M5|M15|M30|H1|H4|D1|W1|MN1",  # MN1, not MN (sheet §4.1 correction)
-                "from": r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})",
-                "to": r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})",
-            }
-        },
-        "doc": f"{SHEET} §4.1",
-    },
-    {
-        "method": "POST",
-        "path": _T + "closed-positions",
-        "headers": TRADING,
-        "body": CLOSED_POSITIONS,
-        "doc": f"{THENEO}/position/get-closed-positions; {SHEET} §4.1",
-    },
-    {
-        "method": "POST",
-        "path": _T + "position/open",
-        "headers": TRADING,
-        "body": OPEN_POSITION,
-        "doc": _OPS,
-    },
-    {
-        "method": "POST",
-        "path": _T + "position/edit",
-        "headers": TRADING,
-        "body": EDIT_POSITION,
-        "doc": _OPS,
-    },
-    {
-        "method": "POST",
-        "path": _T + "position/close",
-        "headers": TRADING,
-        "body": CLOSE_POSITION,
-        "doc": f"{THENEO} (Close Position); {SHEET} §4.2",
-    },
+    manager("GET", "/manager/platform-details", f"{THENEO} (Get Platform Details); {SHEET} §2.2"),
+    manager("POST", "/manager/co-login", f"{PDF} (login); {SHEET} §2.1", body=LOGIN),
+    manager("POST", "/manager/mtr-login", f"{THENEO} (Login); {SHEET} §2.1", body=LOGIN),
+    # No body (or {}), with the login cookies: rt (sheet §2.6; PDF contents "refresh token").
+    request(
+        "POST",
+        "/manager/refresh-token",
+        f"{PDF} (contents); {SHEET} §2.6",
+        headers={"Cookie": r"(^|;\s*)rt=[^;\s]+"},
+        forbidden_headers=NOT_ON_LOGIN,
+        body="empty",
+    ),
+    request("GET", _T + "balance", f"{PDF} (balance); {SHEET} §3"),
+    request("GET", _T + "open-positions", _OPS),
+    request("GET", _T + "active-orders", _OPS),
+    request("GET", _T + "effective-instruments", f"{SHEET} §4.1"),
+    request(
+        "GET",
+        _T + "quotations",
+        f"{PDF} (market watch); {SHEET} §4.1",
+        query={"required": {"symbols": r"[^,]+(,[^,]+)*"}},
+    ),
+    request("GET", _T + "candles", f"{SHEET} §4.1", query={"required": _CANDLES}),
+    request(
+        "POST",
+        _T + "closed-positions",
+        f"{THENEO}/position/get-closed-positions",
+        body=CLOSED_POSITIONS,
+    ),
+    request("POST", _T + "position/open", _OPS, body=OPEN_POSITION),
+    request("POST", _T + "position/edit", _OPS, body=EDIT_POSITION),
+    request(
+        "POST",
+        _T + "position/close",
+        f"{THENEO} (Close Position); {SHEET} §4.2",
+        body=CLOSE_POSITION,
+    ),
     # The older PDF form: a JSON array of the same objects.
-    {
-        "method": "POST",
-        "path": _T + "positions/close",
-        "headers": TRADING,
-        "body": {"array_of": CLOSE_POSITION},
-        "doc": f"{PDF} (close positions); {SHEET} §4.2",
-    },
-    {
-        "method": "POST",
-        "path": _T + "position/close-partially",
-        "headers": TRADING,
-        "body": CLOSE_PARTIALLY,
-        "doc": f"{SHEET} §4.2",
-    },
-    {
-        "method": "POST",
-        "path": _T + "pending-order/create",
-        "headers": TRADING,
-        "body": PENDING_CREATE,
-        "doc": _OPS,
-    },
-    {
-        "method": "POST",
-        "path": _T + "pending-order/edit",
-        "headers": TRADING,
-        "body": PENDING_EDIT,
-        "doc": _OPS,
-    },
-    {
-        "method": "POST",
-        "path": _T + "pending-order/cancel",
-        "headers": TRADING,
-        "body": PENDING_CANCEL,
-        "doc": _OPS,
-    },
+    request(
+        "POST",
+        _T + "positions/close",
+        f"{PDF} (close positions); {SHEET} §4.2",
+        body={"array_of": CLOSE_POSITION},
+    ),
+    request("POST", _T + "position/close-partially", f"{SHEET} §4.2", body=CLOSE_PARTIALLY),
+    request("POST", _T + "pending-order/create", _OPS, body=PENDING_CREATE),
+    request("POST", _T + "pending-order/edit", _OPS, body=PENDING_EDIT),
+    request("POST", _T + "pending-order/cancel", _OPS, body=PENDING_CANCEL),
 ]
+
 
 # --------------------------------------------------------------------------- answers
 # Documented examples, verbatim from the sheet, with the parser of brokers.matchtrade each
