@@ -69,7 +69,12 @@ def match_route(module: Any, method: str, path: str) -> tuple[dict | None, dict[
     if same:  # a literal segment beats a placeholder: DELETE .../orders/group is the group cancel
         spec, params = max(same, key=lambda c: _literal_weight(c[0]["path"]))
         return spec, params, []
-    return None, {}, sorted({s["method"] for s, _ in candidates})
+    best = max((_literal_weight(s["path"]) for s, _ in candidates), default=0)
+    return (
+        None,
+        {},
+        sorted({s["method"] for s, _ in candidates if _literal_weight(s["path"]) == best}),
+    )
 
 
 # ----------------------------------------------------------------------------- values
