@@ -21,12 +21,15 @@ from .dxtrade_wire import (
     metrics_to_balance,
     order_items,
     parse_accounts,
+    parse_candles,
+    parse_history,
     parse_instrument_limits,
     parse_instruments,
     parse_metrics,
     parse_orders,
     parse_portfolio_currency,
     parse_positions,
+    parse_quotes,
     parse_session_timeout,
 )
 from .exceptions import (
@@ -50,6 +53,20 @@ from .models import (
 from .parsing import mapping, mapping_list, text
 from .redaction import Secret
 from .throttle import Rate
+
+# The wire parsers are part of this module's face: users and tests parse payloads with them.
+__all__ = [
+    "DXTrade",
+    "parse_accounts",
+    "parse_candles",
+    "parse_history",
+    "parse_instruments",
+    "parse_metrics",
+    "parse_orders",
+    "parse_positions",
+    "parse_quotes",
+    "parse_session_timeout",
+]
 
 API = "/dxsca-web"
 LOGIN_PATH = f"{API}/login"

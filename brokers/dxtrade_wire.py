@@ -443,6 +443,11 @@ def _fill_price(item: Mapping[str, Any]) -> Decimal | None:
     return money(fills[-1], "lastPrice") if fills else None
 
 
+def parse_history(data: Any, code: str) -> list[Trade]:
+    """Closed trades from one Historic Order List answer (see :func:`parse_trades`)."""
+    return parse_trades(order_items(data), code)
+
+
 def history_page(data: Any) -> tuple[list[Mapping[str, Any]], str | None]:
     """The orders of one history answer and the cursor of the next page (``None`` = last)."""
     items = order_items(data)

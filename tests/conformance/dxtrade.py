@@ -397,7 +397,22 @@ RESPONSES = [
         "example": HISTORY,
         "parser": "parse_history",
         "args": ("default:123456789",),
-        "expect": None,
+        # A completed CLOSE order is a trade: the side is the opening side (the close BUYs
+        # back a SELL), realised P/L is the SETTLEMENT cash transaction.
+        "expect": {
+            "len": 1,
+            "0.id": "990431",
+            "0.symbol": "EUR/GBP",
+            "0.side": "SELL",
+            "0.quantity": "25000",
+            "0.close_price": "0.86102",
+            "0.close_time": "2026-11-03T10:14:02.118000+00:00",
+            "0.profit": "37.25",
+            "0.net_profit": "37.25",
+            "0.currency": "GBP",
+            "0.position_id": "88120",
+            "0.open_price": None,
+        },
     },
     {
         "name": "quote",
@@ -405,7 +420,14 @@ RESPONSES = [
         "example": """{"events": [{"symbol": "ADAUSD", "type": "Quote", "ask": 0.17897,
   "bid": 0.17896, "time": "2026-08-14T19:30:35Z"}]}""",
         "parser": "parse_quotes",
-        "args": (),
-        "expect": None,
+        "args": (["ADAUSD"],),
+        "expect": {
+            "len": 1,
+            "0.symbol": "ADAUSD",
+            "0.bid": "0.17896",
+            "0.ask": "0.17897",
+            "0.spread": "0.00001",
+            "0.time": "2026-08-14T19:30:35+00:00",
+        },
     },
 ]
