@@ -40,7 +40,6 @@ on as without the lock: writes stay atomic).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import math
 import os
@@ -130,6 +129,8 @@ class CacheEntry:
 
     def __init__(self, cache: TokenCache, platform: str, base_url: str, login: str) -> None:
         self.cache = cache
+        import hashlib  # here, not at import: only cache users pay for it (~2 ms)
+
         self.identity = {"platform": platform, "base_url": base_url, "login": login}
         digest = hashlib.sha256("\0".join((platform, base_url, login)).encode()).hexdigest()
         self.path = cache.directory / f"{platform}-{digest[:32]}.json"
