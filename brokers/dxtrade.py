@@ -85,7 +85,8 @@ class DXTrade(DXOrders, DXMarketData, BrokerClient):
     """
 
     broker = "dxtrade"
-    default_rates = {"login": Rate(1, 1.0)}  # the documented login limit: 1 per second
+    # the documented login limit (1 per second) and read limit for history pages (2 per second)
+    default_rates = {"login": Rate(1, 1.0), "history": Rate(2, 1.0)}
     env_variables = {
         "base_url": (("DXTRADE_BASE_URL",), True),
         "username": (("DXTRADE_USERNAME",), True),

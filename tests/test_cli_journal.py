@@ -128,3 +128,21 @@ def test_a_refused_login_is_not_sent_again_and_says_so(sandbox, dx):
             last = exc
     assert sandbox.count("/dxsca-web/login") == 1
     assert "not sent again" in str(last) and "login()" in str(last)
+
+
+def test_the_sandbox_help_lists_the_demo_logins():
+    import subprocess
+    import sys
+
+    from brokers.sandbox import DX_PASSWORD, MT_BROKER_ID
+
+    result = subprocess.run(
+        [sys.executable, "-m", "brokers.sandbox", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0
+    for expected in ("1210001", DX_PASSWORD, "trader@example.com", repr(MT_BROKER_ID)):
+        assert expected in result.stdout
