@@ -27,6 +27,7 @@ the command line.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from dataclasses import dataclass
@@ -162,6 +163,18 @@ class Profiles(dict[str, Profile]):
 
     def __missing__(self, name: str) -> Profile:
         return find_profile(dict(self), name)
+
+    def _repr_html_(self) -> str:
+        """A table in Jupyter: where each profile logs in, never its secrets."""
+        columns = ("name", "broker", "base_url", "username", "account")
+        head = "".join(f"<th>{c}</th>" for c in columns)
+        rows = "".join(
+            "<tr>"
+            + "".join(f"<td>{html.escape(str(getattr(p, c) or ''))}</td>" for c in columns)
+            + "</tr>"
+            for p in self.values()
+        )
+        return f"<table><caption>{len(self)} profiles</caption><tr>{head}</tr>{rows}</table>"
 
 
 def load_profiles(env_file: str | os.PathLike[str] | None = None) -> Profiles:
