@@ -12,6 +12,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from .projectx_seed import PX_API_KEY, PX_USERS
 from .seed import DX_DOMAIN, DX_PASSWORD, DX_USERS, MT_BROKER_ID, MT_PASSWORD, MT_USERS
 from .server import Sandbox
 
@@ -29,7 +30,7 @@ def _port(text: str) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m brokers.sandbox  (or: brokers sandbox)",
-        description="Loopback emulator of the DXtrade and Match-Trader REST APIs.",
+        description="Loopback emulator of the DXtrade, Match-Trader and ProjectX REST APIs.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="loopback address (127.0.0.1)")
     parser.add_argument("--port", type=_port, default=8700, help="TCP port; 0 picks a free one")
@@ -55,6 +56,8 @@ def _summary(sb: Sandbox) -> str:
         lines.append(
             f"             {email}: accounts {', '.join(ids)} (system {', '.join(systems)})"
         )
+    lines += [f"ProjectX     base URL: {sb.url}  (apiKey {PX_API_KEY!r})"]
+    lines += [f"             {user}: accounts {ids}" for user, ids in PX_USERS.items()]
     lines += [
         f"Admin:       GET {sb.url}/_sandbox/stats, POST /_sandbox/clear|config|expire|reset",
         f"Latency:     {sb.latency} s",
