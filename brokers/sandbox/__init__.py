@@ -171,8 +171,9 @@ with a JSON body: ``Auth/loginKey`` ``{userName, apiKey}`` → ``token`` (HS256 
 ``{searchText, live}`` (substring of id, name or description, at most 20: "NQ" also finds
 MNQ), ``Contract/searchById`` ``{contractId}``, ``Contract/available`` ``{live}``;
 ``History/retrieveBars`` (synthetic bars on the tick grid, **newest first**, the forming bar only
-with ``includePartialBar``; units 1 s, 2 min, 3 h, 4 day, 5 week, 6 month (30 days), 7 tick
-(1 s)); ``Order/search`` ``{accountId, startTimestamp, endTimestamp?}`` (oldest first),
+with ``includePartialBar``, closing at the market price; units 1 s, 2 min, 3 h, 4 day, 5 week,
+6 month (30 days), 7 tick (1 s)); ``Order/search`` ``{accountId, startTimestamp,
+endTimestamp?}`` (oldest first),
 ``Order/searchOpen`` (Open/Pending/PendingCancellation: **not** Suspended bracket legs),
 ``Order/searchById`` ``{accountId, orderId}`` → ``order``, ``Order/v2/query`` ``{filter:
 {accountId, statuses?, contractId?, createdAfter?, createdBefore?}, pageSize (100), pageOffset,

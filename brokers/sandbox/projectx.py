@@ -538,7 +538,8 @@ class ProjectXState:
             t -= step  # the bar still forming is left out
         while t >= start and len(bars) < body["limit"]:
             n = t // step
-            close = base + ((n % 7) - 3) * tick
+            # the forming bar closes at the market price: its last trade
+            close = base if t + step > now else base + ((n % 7) - 3) * tick
             open_ = close - ((n % 3) - 1) * tick
             bar = {
                 "t": self._stamp(t),
