@@ -143,6 +143,7 @@ class Book:
         side = SIDE_BID if size > 0 else SIDE_ASK
         order = self._new_order(account_id, contract_id, MARKET, side, abs(size), when)
         order.status, order.fill_volume, order.filled_price = FILLED, abs(size), average
+        order.updated = when
         self.orders[order.id] = order
         fees = seed.PX_FEE_PER_CONTRACT * abs(size)
         for voided in (False, True):  # §8: voided fills exist and count for nothing
