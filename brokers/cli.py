@@ -357,7 +357,7 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         dest="profiles",
         metavar="NAME",
-        help="a profile from BROKERS_PROFILES, or dxtrade / matchtrade (repeatable)",
+        help="a profile from BROKERS_PROFILES, or dxtrade / matchtrade / projectx (repeatable)",
     )
     which.add_argument("--all", action="store_true", help="every configured profile (the default)")
     targets.add_argument(
@@ -406,8 +406,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser (the options are those of each subcommand)."""
     parser = argparse.ArgumentParser(
         prog="brokers",
-        description="Balances, accounts, positions and orders of DXtrade and Match-Trader "
-        "logins, many at once. "
+        description="Balances, accounts, positions and orders of DXtrade, Match-Trader and "
+        "ProjectX logins, many at once. "
         "Credentials come from the environment or the env file, never from the command line.",
         epilog=EXIT_STATUS_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -367,6 +367,9 @@ class ProjectX(BrokerClient):
         with self._parsing("POST", API + "Account/search"):
             found = items(data, "accounts", "account search")
         self._accounts = {str(item.get("id")): item for item in found}
+        if self.account and self.account not in self._accounts:  # a name: pin its id
+            named = [k for k, v in self._accounts.items() if text(v.get("name")) == self.account]
+            self.account = named[0] if len(named) == 1 else self.account
         return found
 
     def _resolve(self, account: str | int | None) -> tuple[int, Mapping[str, Any]]:
@@ -512,7 +515,7 @@ class ProjectX(BrokerClient):
     def _search_orders(self, account_id: int, start: datetime, end: datetime | None) -> list:
         body: dict[str, Any] = {"accountId": account_id, "startTimestamp": wire_time(start)}
         if end is not None:
-            body["endTimestamp"] = wire_time(end)
+            body["endTimestamp"] = wire_time(end, end=True)
         return self._read("Order/search", body, lambda data: parse_orders(data, str(account_id)))
 
     def history(
@@ -522,7 +525,7 @@ class ProjectX(BrokerClient):
         account_id, _ = self._resolve(account)
         start, end = checks.time_range(since, until, datetime.now(timezone.utc))
         body = {"accountId": account_id, "startTimestamp": wire_time(start)}
-        body["endTimestamp"] = wire_time(end)
+        body["endTimestamp"] = wire_time(end, end=True)
         return Records(self._read("Trade/search", body, lambda d: parse_trades(d, str(account_id))))
 
     def order_history(
@@ -590,7 +593,7 @@ class ProjectX(BrokerClient):
             "contractId": symbol,
             "live": self._use_live(item),
             "startTime": wire_time(end - timedelta(days=7)),
-            "endTime": wire_time(end),
+            "endTime": wire_time(end, end=True),
             "unit": 2,
             "unitNumber": 1,
             "limit": 1,

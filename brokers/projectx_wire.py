@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -191,9 +191,12 @@ def to_time(value: Any) -> datetime | None:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
-def wire_time(moment: datetime) -> str:
-    """A request timestamp: UTC with milliseconds and ``Z`` (sheet §14)."""
+def wire_time(moment: datetime, *, end: bool = False) -> str:
+    """A request timestamp: UTC with milliseconds and ``Z`` (sheet §14); the ``end`` of a
+    range is rounded up, so nothing in its last millisecond is cut off."""
     utc = moment.astimezone(timezone.utc)
+    if end and utc.microsecond % 1000:
+        utc += timedelta(microseconds=1000 - utc.microsecond % 1000)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 

@@ -503,3 +503,23 @@ def test_from_env_profiles_and_factory(sandbox, tmp_path, monkeypatch):
     assert isinstance(client, brokers.ProjectX)
     client.close()
     assert brokers.ProjectX("topstepx", "u", "k").base_url == "https://api.topstepx.com"
+
+
+def test_cli_shows_a_projectx_profile_beside_dxtrade(sandbox, tmp_path, monkeypatch, capsys):
+    from brokers.cli import main
+    from brokers.sandbox import DX_PASSWORD
+
+    env = tmp_path / "cli.env"
+    env.write_text(
+        f"BROKERS_PROFILES=topstep,dx\nTOPSTEP_BROKER=projectx\nTOPSTEP_BASE_URL={sandbox.url}\n"
+        f"TOPSTEP_USERNAME=trader@example.com\nTOPSTEP_API_KEY={PX_API_KEY}\n"
+        "TOPSTEP_ACCOUNT=EXAMPLE-50K-001\n"
+        f"DX_BROKER=dxtrade\nDX_BASE_URL={sandbox.url}\nDX_USERNAME=1210001\n"
+        f"DX_PASSWORD={DX_PASSWORD}\n"
+    )
+    monkeypatch.delenv("BROKERS_PROFILES", raising=False)
+    assert main(["check", "--env-file", str(env), "-qq"]) == 0  # the name is a known account
+    assert main(["balance", "--env-file", str(env), "--json", "-qq"]) == 0
+    out = capsys.readouterr().out
+    assert '"broker": "projectx"' in out and '"account": "10001"' in out
+    assert PX_API_KEY not in out
