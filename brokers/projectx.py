@@ -60,12 +60,13 @@ from .projectx_wire import (
     items,
     parse_account,
     parse_balance,
+    parse_balances,
     parse_bars,
     parse_contract,
     parse_contract_by_id,
     parse_order,
     parse_orders,
-    parse_position,
+    parse_positions,
     parse_trades,
     wire_time,
 )
@@ -247,12 +248,6 @@ class ProjectX(BrokerClient):
         super()._forget_session()
         self._token = None
 
-    def _send(self, method: str, path: str, *, kind: str = "request", **kw: Any) -> Reply:
-        # Bars have their own budget (sheet §11): the throttle draws on it as well.
-        if path.endswith("/History/retrieveBars"):
-            kind = "bars"
-        return super()._send(method, path, kind=kind, **kw)
-
     # ---------------------------------------------------------------- errors (sheet §12)
 
     def _error_details(self, data: Any) -> tuple[str | None, str | None]:
@@ -338,7 +333,9 @@ class ProjectX(BrokerClient):
 
     def _post(self, endpoint: str, body: Any) -> Mapping[str, Any]:
         """A read: a POST that is safe to repeat, so marked as a read (and retried)."""
-        reply = self._call("POST", API + endpoint, json=body, write=False)
+        # Bars have their own budget (sheet §11): the throttle draws on it as well.
+        kind = "bars" if endpoint == "History/retrieveBars" else "request"
+        reply = self._call("POST", API + endpoint, json=body, write=False, kind=kind)
         return self._envelope(endpoint, reply)
 
     def _write(self, endpoint: str, body: dict[str, Any], sent: dict[str, Any]) -> Mapping:
@@ -362,7 +359,8 @@ class ProjectX(BrokerClient):
 
     # ------------------------------------------------------------------ accounts (sheet §4)
 
-    def _account_items(self) -> list[Mapping[str, Any]]:
+    def _account_search(self) -> Mapping[str, Any]:
+        """``Account/search`` (active accounts), remembered for resolving ``account=``."""
         data = self._post("Account/search", {"onlyActiveAccounts": True})
         with self._parsing("POST", API + "Account/search"):
             found = items(data, "accounts", "account search")
@@ -370,14 +368,14 @@ class ProjectX(BrokerClient):
         if self.account and self.account not in self._accounts:  # a name: pin its id
             named = [k for k, v in self._accounts.items() if text(v.get("name")) == self.account]
             self.account = named[0] if len(named) == 1 else self.account
-        return found
+        return data
 
     def _resolve(self, account: str | int | None) -> tuple[int, Mapping[str, Any]]:
         """``(id, account item)`` of an id or exact name; default: the configured account,
         else the one account that can trade (several are an error, sheet §15)."""
         self._ensure_session()
         if not self._accounts:
-            self._account_items()
+            self._account_search()
         wanted = self.account if account in (None, "") else str(account)
         if wanted is None:
             tradable = [i for i in self._accounts.values() if i.get("canTrade") is True]
@@ -417,13 +415,14 @@ class ProjectX(BrokerClient):
         """The login's active accounts (``status`` ``TRADING`` where ``canTrade``)."""
         self._ensure_session()
         with self._parsing("POST", API + "Account/search"):
-            return [parse_account(item) for item in self._account_items()]
+            data = self._account_search()
+            return [parse_account(item) for item in items(data, "accounts", "account search")]
 
     def get_balance(self, account: str | int | None = None) -> Balance:
         """The balance of ``account``: ``balance`` only; ``equity``, ``available``,
         ``margin``, ``profit`` and ``currency`` are ``None`` (REST does not have them)."""
         self._ensure_session()
-        self._account_items()
+        self._account_search()
         item = self._resolve(account)[1]
         with self._parsing("POST", API + "Account/search"):
             return parse_balance(item)
@@ -431,10 +430,10 @@ class ProjectX(BrokerClient):
     def get_balances(self, accounts: list[str] | None = None) -> list[Balance]:
         """The balances of ``accounts`` (default: every active account): one request."""
         self._ensure_session()
-        found = self._account_items()
+        data = self._account_search()
         with self._parsing("POST", API + "Account/search"):
             if not accounts:
-                return [parse_balance(item) for item in found]
+                return parse_balances(data)
             return [parse_balance(self._resolve(a)[1]) for a in accounts]
 
     # ------------------------------------------------------------------ reads
@@ -450,9 +449,7 @@ class ProjectX(BrokerClient):
         return self._read(
             "Position/searchOpen",
             {"accountId": account_id},
-            lambda data: [
-                parse_position(i, str(account_id)) for i in items(data, "positions", "positions")
-            ],
+            lambda data: parse_positions(data, str(account_id)),
         )
 
     def orders(self, account: str | int | None = None) -> list[Order]:
@@ -487,7 +484,7 @@ class ProjectX(BrokerClient):
         """The contract (tick size), cached: it does not change while the contract trades."""
         symbol = checks.symbol(contract_id)
         if symbol not in self._contracts:
-            body = {"contractId": symbol, "live": self._use_live(item)}
+            body = {"contractId": symbol}  # no `live` here (sheet §9)
             try:
                 self._contracts[symbol] = self._read(
                     "Contract/searchById", body, parse_contract_by_id

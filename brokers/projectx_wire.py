@@ -241,6 +241,16 @@ def parse_balance(item: Mapping[str, Any]) -> Balance:
     )
 
 
+def parse_balances(data: Any) -> list[Balance]:
+    """Every account's :class:`Balance` from an ``Account/search`` answer."""
+    return [parse_balance(item) for item in items(data, "accounts", "account search")]
+
+
+def parse_positions(data: Any, account: str) -> list[Position]:
+    """Positions from a ``Position/searchOpen`` answer."""
+    return [parse_position(item, account) for item in items(data, "positions", "positions")]
+
+
 def parse_position(item: Mapping[str, Any], account: str) -> Position:
     """A :class:`Position`; the direction comes from ``type`` and the size is taken as
     absolute (a negative size was seen in one client, sheet §5, §17)."""
