@@ -333,7 +333,7 @@ def test_market_brackets_count_from_the_last_price(px, sandbox):
     [
         ({"type": "LIMIT", "price": "21500.1"}, "tick grid"),
         ({"type": "LIMIT", "price": "21500", "stop_loss": "21490.3"}, "tick grid"),
-        ({"type": "LIMIT", "price": "21500", "stop_loss": "21510"}, "wrong side"),
+        ({"type": "LIMIT", "price": "21500", "stop_loss": "21510"}, "side of 21500"),
         ({"quantity": "1.5"}, "whole number"),
         ({"quantity": 1.0}, "float"),
         ({"type": "STOP_LIMIT", "price": "1"}, "order type"),
