@@ -242,12 +242,15 @@ class PXOrders:
                 else:
                     self.modify_order(order, quantity=left, account=str(account_id))
             except BrokerError as exc:
+                # the same error class (an unknown outcome keeps what reconcile() needs)
+                extra = {"sent": exc.sent} if isinstance(exc, OrderOutcomeUnknownError) else {}
                 raise replace_error(
                     exc,
-                    type(exc) if type(exc) is not OrderOutcomeUnknownError else OrderRejectedError,
+                    type(exc),
                     message=f"the position was closed, but its protective order {order.id} "
                     f"could not be {action}: {exc.message}",
                     hint=f"it may still be working: check orders() and cancel order {order.id}",
+                    **extra,
                 ) from exc
 
     def _order_id(self, order: str | Order) -> int:
