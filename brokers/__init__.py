@@ -48,6 +48,7 @@ from .models import (
 )
 from .orders import UNSET
 from .profiles import Profile, load_profiles
+from .projectx import ProjectX
 from .redaction import redact
 from .retry import RetryPolicy
 from .throttle import Rate, Throttle
@@ -79,6 +80,7 @@ __all__ = [
     "OrderResult",
     "Position",
     "Profile",
+    "ProjectX",
     "Quote",
     "Rate",
     "RateLimitError",

@@ -8,6 +8,7 @@ from .base import BrokerClient
 from .dxtrade import DXTrade
 from .exceptions import ConfigurationError
 from .matchtrade import MatchTrade
+from .projectx import ProjectX
 
 PLATFORMS: dict[str, type[BrokerClient]] = {
     "dxtrade": DXTrade,
@@ -17,6 +18,8 @@ PLATFORMS: dict[str, type[BrokerClient]] = {
     "match-trader": MatchTrade,
     "match-trade": MatchTrade,
     "mtr": MatchTrade,
+    "projectx": ProjectX,
+    "topstepx": ProjectX,
 }
 
 
@@ -52,4 +55,6 @@ def Broker(broker_type: str, username: str, password: str, **options: Any) -> Br
         if "broker_id" not in options:
             raise ConfigurationError("Match-Trader needs broker_id= (the broker's partnerId)")
         return MatchTrade(base_url, username, password, **options)
+    if cls is ProjectX:  # the password is the API key
+        return ProjectX(base_url, username, password, **options)
     return DXTrade(base_url, username, password, **options)

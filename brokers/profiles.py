@@ -17,12 +17,14 @@ A profile's variables start with its name upper-cased, ``-`` replaced by ``_`` (
 ``my-dx`` reads ``MY_DX_*``): ``BROKER`` (the platform: dxtrade, matchtrade, ...), ``BASE_URL``,
 ``USERNAME`` (the DXtrade login; for Match-Trader the e-mail, also accepted as ``EMAIL``),
 ``PASSWORD``, and optionally ``DOMAIN`` (DXtrade, default ``default``), ``BROKER_ID``
-(Match-Trader, required there), ``ACCOUNT`` and ``CURRENCY`` (DXtrade).
+(Match-Trader, required there), ``ACCOUNT`` and ``CURRENCY`` (DXtrade). ProjectX
+(``BROKER=projectx``) takes ``API_KEY`` instead of ``PASSWORD`` and ``USERNAME`` (or ``EMAIL``);
+its ``BASE_URL`` may be a firm preset such as ``topstepx``.
 
-The single configurations ``DXTRADE_*`` and ``MATCHTRADE_*`` are profiles too, named
-``dxtrade`` and ``matchtrade``, whenever their ``*_BASE_URL`` is set. Settings come from the
-environment over the env file (:func:`brokers.config.load_settings`); secrets never come from
-the command line.
+The single configurations ``DXTRADE_*``, ``MATCHTRADE_*`` and ``PROJECTX_*`` are profiles too,
+named ``dxtrade``, ``matchtrade`` and ``projectx``, whenever their ``*_BASE_URL`` is set.
+Settings come from the environment over the env file (:func:`brokers.config.load_settings`);
+secrets never come from the command line.
 """
 
 from __future__ import annotations
@@ -39,10 +41,11 @@ from .dxtrade import DXTrade
 from .exceptions import ConfigurationError
 from .factory import platform_class
 from .matchtrade import MatchTrade
+from .projectx import ProjectX, firm_url
 from .redaction import Secret
 
 PROFILES_VARIABLE = "BROKERS_PROFILES"
-SINGLE_PROFILES = ("dxtrade", "matchtrade")  # DXTRADE_* and MATCHTRADE_*
+SINGLE_PROFILES = ("dxtrade", "matchtrade", "projectx")  # DXTRADE_*, MATCHTRADE_*, ...
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
@@ -89,6 +92,9 @@ class Profile:
         """
         account = options.pop("account", self.account)
         password = self.password.reveal()
+        if self.platform is ProjectX:  # the password is the API key
+            options.pop("currency", None)
+            return ProjectX(self.base_url, self.username, password, account=account, **options)
         if self.platform is MatchTrade:
             options.pop("currency", None)  # Match-Trader reports the currency itself
             return MatchTrade(
@@ -132,6 +138,8 @@ def read_profile(settings: Settings, name: str, *, default_broker: str | None = 
     except ConfigurationError as exc:
         raise ConfigurationError(f"{prefix}_BROKER: {exc.message}") from None
     base_url = need("BASE_URL")
+    if cls is ProjectX:
+        base_url = firm_url(base_url)
     try:
         check_base_url(base_url)
     except ConfigurationError as exc:
@@ -140,19 +148,19 @@ def read_profile(settings: Settings, name: str, *, default_broker: str | None = 
         username = need("EMAIL", "USERNAME")
         broker_id: str | None = need("BROKER_ID")
     else:
-        username = need("USERNAME")
+        username = need("USERNAME", "EMAIL") if cls is ProjectX else need("USERNAME")
         broker_id = None
-    password = need("PASSWORD")
+    password = need("API_KEY") if cls is ProjectX else need("PASSWORD")
     return Profile(
         name=name,
         broker=broker_name,
         base_url=base_url,
         username=username,
         password=Secret(password, password=True),
-        domain=get("DOMAIN") if cls is not MatchTrade else None,
+        domain=get("DOMAIN") if cls is DXTrade else None,
         broker_id=broker_id,
         account=get("ACCOUNT"),
-        currency=get("CURRENCY") if cls is not MatchTrade else None,
+        currency=get("CURRENCY") if cls is DXTrade else None,
     )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import brokers
-from brokers.sandbox import DX_PASSWORD, MT_BROKER_ID, MT_PASSWORD, Sandbox
+from brokers.sandbox import DX_PASSWORD, MT_BROKER_ID, MT_PASSWORD, PX_API_KEY, Sandbox
 
 from .conformance import hook
 
@@ -65,7 +65,7 @@ def sandbox(_no_secrets_in_logs):
 
 def secrets_seen(sb: Sandbox) -> set[str]:
     """Every credential value that crossed the wire to the sandbox."""
-    found = {DX_PASSWORD, MT_PASSWORD}
+    found = {DX_PASSWORD, MT_PASSWORD, PX_API_KEY}
     for request in sb.requests:
         for name in SECRET_HEADERS:
             value = request.headers.get(name)
@@ -86,7 +86,7 @@ def _no_secrets_in_logs(caplog):
     caplog.set_level(logging.DEBUG, logger="brokers")
     sandboxes: list[Sandbox] = []
     yield sandboxes
-    seen = {DX_PASSWORD, MT_PASSWORD}.union(*(secrets_seen(sb) for sb in sandboxes))
+    seen = {DX_PASSWORD, MT_PASSWORD, PX_API_KEY}.union(*(secrets_seen(sb) for sb in sandboxes))
     leaked = [s for s in seen if s in caplog.text]
     assert not leaked, f"secrets in the logs: {len(leaked)} value(s)"
 
@@ -99,6 +99,23 @@ def dx(sandbox, retry):
     def make(username: str = "1210001", password: str = DX_PASSWORD, **options):
         options.setdefault("retry", retry)
         client = brokers.DXTrade(sandbox.url, username, password, **options)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()
+
+
+@pytest.fixture
+def px(sandbox, retry):
+    """A factory of ProjectX clients for the sandbox's first demo user (account 10001)."""
+    made = []
+
+    def make(username: str = "trader@example.com", api_key: str = PX_API_KEY, **options):
+        options.setdefault("retry", retry)
+        options.setdefault("account", "10001")
+        client = brokers.ProjectX(sandbox.url, username, api_key, **options)
         made.append(client)
         return client
 

@@ -18,7 +18,7 @@ from brokers.exceptions import BrokerError
 from brokers.parsing import decode_json
 from brokers.sandbox import RecordedRequest
 
-from .conformance import dxtrade, hook, matchtrade
+from .conformance import dxtrade, hook, matchtrade, projectx
 from .conformance.checker import Conversation, check_request, match_route
 
 UA = {"user-agent": "brokers-python/9 (+requests/2)"}
@@ -285,7 +285,9 @@ def test_match_trader_misreadings_are_caught():
 # ----------------------------------------------------------------------------- descriptions
 
 
-@pytest.mark.parametrize("module", [dxtrade, matchtrade], ids=["dxtrade", "matchtrade"])
+@pytest.mark.parametrize(
+    "module", [dxtrade, matchtrade, projectx], ids=["dxtrade", "matchtrade", "projectx"]
+)
 def test_every_described_request_is_reachable_and_cited(module):
     seen = set()
     for spec in module.REQUESTS:
@@ -342,9 +344,11 @@ def _same(actual: Any, expected: Any) -> bool:
     return actual == expected
 
 
-RESPONSES = [("dxtrade", r) for r in dxtrade.RESPONSES] + [
-    ("matchtrade", r) for r in matchtrade.RESPONSES
-]
+RESPONSES = (
+    [("dxtrade", r) for r in dxtrade.RESPONSES]
+    + [("matchtrade", r) for r in matchtrade.RESPONSES]
+    + [("projectx", r) for r in projectx.RESPONSES]
+)
 
 
 @pytest.mark.parametrize(

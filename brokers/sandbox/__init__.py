@@ -1,11 +1,14 @@
-"""brokers.sandbox: a loopback HTTP emulator of the DXtrade and Match-Trader REST wire formats.
+"""brokers.sandbox: a loopback HTTP emulator of the DXtrade, Match-Trader and ProjectX REST wire
+formats.
 
 An independent emulator (standard library only; it imports nothing else from ``brokers``) for
 client tests, cassette recording and fan-out benchmarks. It serves:
 
 - DXtrade DXSCA under ``/dxsca-web`` (``shared/reference/dxtrade-api.md``);
 - Match-Trader Platform API under ``/manager/...`` and ``/mtr-api/{systemUuid}/...``
-  (``shared/reference/matchtrader-api.md``).
+  (``shared/reference/matchtrader-api.md``);
+- ProjectX Gateway API under ``/api/...`` (``shared/reference/projectx-api.md``; base URL
+  ``sb.url``).
 
 Usage::
 
@@ -42,10 +45,11 @@ Sandbox API
 - ``clear()``: forget recorded requests, reset the connection count.
 - ``stats()``: ``{"requests": n, "connections": m, "by_path": {"METHOD path": n}}``.
 - ``latency`` (float s, settable): added before every recorded request is answered.
-- ``expire_sessions(refresh=False)``: every DXtrade session token and Match-Trader co-auth JWT is
-  invalid from now on (401); Match-Trader ``rt`` refresh tokens survive unless ``refresh=True``.
+- ``expire_sessions(refresh=False)``: every DXtrade session token, Match-Trader co-auth JWT and
+  ProjectX token is invalid from now on (401); Match-Trader ``rt`` refresh tokens survive unless
+  ``refresh=True``.
 - ``reset()``: seed data, default settings, no records, no faults, initial latency.
-- ``dxtrade`` / ``matchtrade``: the platform state objects (settings below).
+- ``dxtrade`` / ``matchtrade`` / ``projectx``: the platform state objects (settings below).
 
 :class:`RecordedRequest` (frozen): ``method``, ``path`` (no query, still percent-encoded),
 ``query`` (dict, last value), ``headers`` (lower-case names), ``body`` (bytes), ``json`` (body
@@ -230,9 +234,94 @@ Settings: ``co_login_enabled`` (True); ``account_keys`` ``"accounts"`` | ``"trad
 (401 without body on ``/mtr-api``); ``cancel_empty`` (pending cancel → 204). Helpers:
 ``system_uuid(account_id)``, ``trading_api_token(account_id)``.
 
-Both state objects have ``reset()`` and a ``lock``; settings are plain attributes.
+ProjectX routes and settings (``sb.projectx``)
+----------------------------------------------
+Seed (``projectx_seed``): API key ``PX_API_KEY`` for every user in ``PX_USERS``.
+``trader@example.com`` owns 10001 ``EXAMPLE-50K-001`` (simulated, long 2 ``CON.F.US.MES.H25`` @
+6050.50, with its opening fill and a voided fill), 10002 (funded, ``simulated`` omitted), 10003
+(``canTrade: false``) and 10004 (inactive: listed only with ``onlyActiveAccounts: false``);
+``solo@example.com`` owns 20001. Contracts (tickSize/tickValue, market price):
+``CON.F.US.MNQ.H25`` 0.25/0.5 21600, ``CON.F.US.ENQ.H25`` 0.25/5 21600, ``CON.F.US.MES.H25``
+0.25/1.25 6065.25, ``CON.F.US.MGC.J25`` 0.1/1 2917.4, ``CON.F.US.CLE.H25`` 0.01/10 71.35 and the
+inactive ``CON.F.US.MNQ.Z24``. Every fill costs 0.37 per contract (``fees``), taken from the
+balance; a closing fill books ``(exit - average) * size * tickValue / tickSize`` into it. Money and
+prices are JSON numbers with nine fraction digits; ids are integers.
+
+Routes (sheet §2, §18): ``GET /api/Status/ping`` → ``pong`` (no auth). Everything else is POST
+with a JSON body: ``Auth/loginKey`` ``{userName, apiKey}`` → ``token`` (HS256 JWT with ``exp``);
+``Auth/validate`` (Bearer, no body) → ``newToken``; ``Auth/logout``; ``Account/search``
+``{onlyActiveAccounts}`` (balance only: no equity, margin or currency); ``Contract/search``
+``{searchText, live}`` (substring of id, name or description, at most 20: "NQ" also finds
+MNQ), ``Contract/searchById`` ``{contractId}``, ``Contract/available`` ``{live}``;
+``History/retrieveBars`` (synthetic bars on the tick grid, **newest first**, the forming bar only
+with ``includePartialBar``, closing at the market price; units 1 s, 2 min, 3 h, 4 day, 5 week,
+6 month (30 days), 7 tick (1 s)); ``Order/search`` ``{accountId, startTimestamp,
+endTimestamp?}`` (oldest first),
+``Order/searchOpen`` (Open/Pending/PendingCancellation: **not** Suspended bracket legs),
+``Order/searchById`` ``{accountId, orderId}`` → ``order``, ``Order/v2/query`` ``{filter:
+{accountId, statuses?, contractId?, createdAfter?, createdBefore?}, pageSize (100), pageOffset,
+sortDirection (0 oldest first, else newest first), includeTotalCount}``; ``Order/place``,
+``Order/modify`` ``{accountId, orderId, size?, limitPrice?, stopPrice?, trailPrice?}``,
+``Order/cancel`` ``{accountId, orderId}``; ``Position/searchOpen``, ``Position/closeContract``
+``{accountId, contractId}``, ``Position/partialCloseContract`` ``{..., size}``;
+``Trade/search`` ``{accountId, startTimestamp, endTimestamp?}`` (``profitAndLoss`` null on
+opening half-turns; voided fills flagged). Unknown ``/api/`` paths → 404 empty; another method
+→ 405.
+
+Wire rules: a domain failure is HTTP 200 ``{<payload key>: null, "success": false, "errorCode":
+n, "errorMessage": null}`` with the endpoint's code from sheet §12.3 (1 AccountNotFound for any
+account the token's user does not own); a missing, unknown or expired Bearer token → 401 with an
+empty body; a body that is not JSON, lacks a required field or has a wrong type → 400
+``application/problem+json`` (``errors: {field: [...]}``); null optional fields are accepted.
+Rate limits per token (§11): ``History/retrieveBars`` 50 per 30 s, every other authenticated
+call (``validate`` and ``logout`` too) 200 per 60 s → 429 with an empty body (refused calls do
+not count; login and ping are not counted).
+
+Orders: place validates (codes) 1 account, 8 unknown / 9 inactive contract, 10 ``canTrade:
+false``, 2 type 3 (StopLimit) or unknown type, side not 0/1, size < 1, a Limit without
+``limitPrice``, Stop without ``stopPrice``, TrailingStop without ``trailPrice`` (an absolute price
+turned into whole ticks from the market price, 1..1000 at placement; read back as the distance
+``trailPrice`` and ``trailDistance`` ticks), ``trailPrice`` on another type, a bracket with a wrong
+sign (long: SL < 0 < TP, short reversed), 0 ticks or type Market, and a repeated ``customTag`` on
+the account (``duplicate_tag``). ``customTag`` is echoed on the order. Market orders fill at once
+at the market price (position netted per contract, a trade recorded); Limit/Stop/Trailing/Join
+orders stay Open and never trigger (JoinBid/JoinAsk rest at the market price). Brackets
+(``stopLossBracket``/``takeProfitBracket`` ``{ticks, type}``) create child orders (opposite side,
+same size, ``parentOrderId``; the take-profit's ``linkedOrderId`` is the stop) priced at entry +
+ticks x tickSize: Suspended while the parent rests, Open once it fills; cancelling a resting parent
+cancels its Suspended legs. Modify/cancel: 2 unknown order, 3 order not working, 6 for accounts in
+``cancel_refused``. ``closeContract`` / ``partialCloseContract`` fill an opposite market order: 2
+no position, 3 unknown / 4 inactive contract, 5 partial size < 1 or above the position, 8/9
+``canTrade: false``. **Closing leaves the bracket legs working** (sheet §7: orphans stay).
+
+Settings: ``token_lifetime`` (86400 s); ``login_code`` (None; e.g. 9 ApiSubscriptionNotFound, 10
+ApiKeyAuthenticationDisabled, answered to valid credentials); ``login_failure_status`` (200; 401
+or 400 → that status with an empty body instead of the code-3 envelope); ``validate_field``
+``"newToken"`` | ``"token"``; ``validate_same_token`` (answer the same token, renewed);
+``validate_expired`` (False: an expired token → code 3; True: renewed); unknown signature → code
+1, a logged-out or expired-by-``expire_sessions`` token → code 2; ``validate_failure_status`` (200;
+401 → empty 401); ``error_messages`` (False: ``errorMessage`` null; True: the code's name);
+``rate_limit`` ((200, 60.0)); ``bars_rate_limit`` ((50, 30.0)); ``retry_after`` (None: no header;
+0: seconds until the window frees; n: that value); ``live_data`` (False: ``live: true`` searches
+answer ``[]`` and bars code 1); ``contract_by_id`` ``"contract"`` | ``"contracts"``;
+``bar_extras`` (null ``d``/``k`` keys); ``timestamp_style`` ``"offset"``
+(``2025-01-21T16:13:52.523293+00:00``) | ``"zulu"`` (``...52.5232930Z``, 7 digits);
+``negative_short_size``; ``ping_quoted`` (``"pong"`` as JSON); ``duplicate_tag`` ``"reject"``
+(code 2, nothing created; the sheet's assumption) | ``"accept"``; ``position_brackets`` (account
+ids in Position-Brackets mode: a bracketed placement → code 2 **with** ``orderId`` of a Rejected
+record); ``cancel_refused`` (account ids: cancel/modify → code 6); ``reject_codes`` ({route:
+code}, e.g. ``{"Order/place": 5}`` outside trading hours: answered without acting);
+``outcome_codes`` ({route: code}, e.g. ``{"Order/place": 6}`` OrderPending or 7 UnknownError:
+the route **acts** and then answers that code, orderId null). Helpers: ``set_price(contract,
+price)``, ``accounts`` (the book's accounts; ``balance`` settable), ``book`` (orders, positions,
+trades). Faults from the sheet's §18.11 list that are generic: ``success:true`` without
+``orderId`` (``sb.fault("/api/Order/place", after_execute=True, json={...})``), read stalls after
+acting (``delay``/``drop`` with ``after_execute``), HTML 502/503, 429 after acting.
+
+Every state object has ``reset()`` and a ``lock``; settings are plain attributes.
 """
 
+from .projectx_seed import PX_API_KEY, PX_USERS
 from .seed import (
     DX_DOMAIN,
     DX_PASSWORD,
@@ -251,6 +340,8 @@ __all__ = [
     "MT_BROKER_ID",
     "MT_PASSWORD",
     "MT_USERS",
+    "PX_API_KEY",
+    "PX_USERS",
     "Fault",
     "RecordedRequest",
     "Sandbox",

@@ -12,6 +12,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from .projectx_seed import PX_API_KEY, PX_USERS
 from .seed import DX_DOMAIN, DX_PASSWORD, DX_USERS, MT_BROKER_ID, MT_PASSWORD, MT_USERS
 from .server import Sandbox
 
@@ -32,13 +33,15 @@ def _credentials() -> str:
     lines += [f"    user {user}: accounts {', '.join(codes)}" for user, codes in DX_USERS.items()]
     lines.append(f"  Match-Trader (broker id {MT_BROKER_ID!r}, password {MT_PASSWORD!r}):")
     lines += [f"    {email}: accounts {', '.join(ids)}" for email, ids in MT_USERS.items()]
+    lines.append(f"  ProjectX (API key {PX_API_KEY!r}):")
+    lines += [f"    {user}: accounts {ids}" for user, ids in PX_USERS.items()]
     return "\n".join(lines)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m brokers.sandbox  (or: brokers sandbox)",
-        description="Loopback emulator of the DXtrade and Match-Trader REST APIs.",
+        description="Loopback emulator of the DXtrade, Match-Trader and ProjectX REST APIs.",
         epilog=_credentials(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -66,6 +69,8 @@ def _summary(sb: Sandbox) -> str:
         lines.append(
             f"             {email}: accounts {', '.join(ids)} (system {', '.join(systems)})"
         )
+    lines += [f"ProjectX     base URL: {sb.url}  (apiKey {PX_API_KEY!r})"]
+    lines += [f"             {user}: accounts {ids}" for user, ids in PX_USERS.items()]
     lines += [
         f"Admin:       GET {sb.url}/_sandbox/stats, POST /_sandbox/clear|config|expire|reset",
         f"Latency:     {sb.latency} s",
