@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, unquote
 
 from .dxtrade import DXtradeState
 from .matchtrade import MatchTraderState
+from .tradelocker import TradeLockerState
 from .wire import (
     JSON_TYPE,
     RecordedRequest,
@@ -297,6 +298,7 @@ class Sandbox:
         self.latency = float(latency)
         self.dxtrade = DXtradeState()
         self.matchtrade = MatchTraderState()
+        self.tradelocker = TradeLockerState()
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._faults: list[Fault] = []
@@ -485,11 +487,13 @@ class Sandbox:
         """Invalidate every DXtrade session and Match-Trader co-auth JWT (and ``rt`` if asked)."""
         self.dxtrade.expire_sessions()
         self.matchtrade.expire_sessions(refresh=refresh)
+        self.tradelocker.expire_sessions(refresh=refresh)
 
     def reset(self) -> None:
         """Back to a fresh sandbox: seed data, default settings, no records, no faults."""
         self.dxtrade.reset()
         self.matchtrade.reset()
+        self.tradelocker.reset()
         self.clear()
         self.clear_faults()
         self.latency = self._initial_latency
@@ -537,6 +541,8 @@ class Sandbox:
                 return self.dxtrade.handle(record)
             if path.startswith(("/manager/", "/mtr-api/")):
                 return self.matchtrade.handle(record)
+            if self.tradelocker.owns(path):
+                return self.tradelocker.handle(record)
             return not_found_html()
         except Exception as error:  # a sandbox bug must still answer
             traceback.print_exc(file=sys.stderr)
