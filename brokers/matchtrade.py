@@ -261,6 +261,16 @@ class MatchTrade(BrokerClient):
         "broker_id": (("MATCHTRADE_BROKER_ID",), True),
         "account": (("MATCHTRADE_ACCOUNT",), False),
     }
+    capabilities = {
+        "balance": "one request per account",
+        "positions": True,
+        "orders": True,
+        "instruments": True,
+        "place_order": True,
+        "client_order_id": "none: sent once, reconcile() finds the result",
+        "close_position": True,
+        "cancel_order": True,
+    }
 
     def __init__(
         self,
@@ -535,10 +545,11 @@ class MatchTrade(BrokerClient):
     ) -> OrderResult:
         """Close a position, or ``quantity`` lots of it. Pass the :class:`~brokers.Position`
         itself (from :meth:`positions`) to save the request that looks it up by id."""
-        if isinstance(position_id, Position):
-            position, account = position_id, account or position_id.account
+        ref = self._position_ref(position_id)
+        if isinstance(ref, Position):
+            position, account = ref, account or ref.account
         else:
-            position = self._find(self.positions(account), position_id, "position")
+            position = self._find(self.positions(account), ref, "position", account)
         amount = checks.amount(quantity, "quantity", required=False)
         if amount is not None and amount > position.quantity:
             raise ConfigurationError(
@@ -567,10 +578,11 @@ class MatchTrade(BrokerClient):
     def cancel_order(self, order_id: str | Order, *, account: str | None = None) -> OrderResult:
         """Cancel a pending order. Pass the :class:`~brokers.Order` itself (from
         :meth:`orders`) to save the request that looks it up by id."""
-        if isinstance(order_id, Order):
-            order, account = order_id, account or order_id.account
+        ref = self._order_ref(order_id)
+        if isinstance(ref, Order):
+            order, account = ref, account or ref.account
         else:
-            order = self._find(self.orders(account), order_id, "pending order")
+            order = self._find(self.orders(account), ref, "order", account)
         body = {
             "instrument": order.symbol,
             "id": order.id,
@@ -580,10 +592,11 @@ class MatchTrade(BrokerClient):
         }
         return self._mutate(account, "pending-order/cancel", body)
 
-    def _find(self, items: list[Any], item_id: str, what: str) -> Any:
+    def _find(self, items: list[Any], item_id: str, what: str, account: str | None) -> Any:
         found = next((i for i in items if i.id == str(item_id)), None)
         if found is None:
-            raise OrderRejectedError(f"{what} {item_id} is not open", broker=self.broker)
+            label = account or self._resolve(None).account.id
+            raise self._not_open(what, item_id, label, [i.id for i in items])
         return found
 
     def _mutate(self, account: str | None, endpoint: str, body: Any, **before: Any) -> OrderResult:
