@@ -568,14 +568,22 @@ class BrokerClient:
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         write: bool = False,
+        kind: str = "request",
     ) -> Reply:
         """An authenticated request. A 401 renews the session once and replays a read once;
-        a write is never replayed."""
+        a write is never replayed. ``kind`` names the throttle bucket it also takes a token
+        from (a platform's per-route limits), besides ``"request"``."""
 
         def send() -> Reply:
             all_headers = {**self._auth_headers(account), **(headers or {})}
             return self._send(
-                method, path, json=json, params=params, headers=all_headers, idempotent=not write
+                method,
+                path,
+                json=json,
+                params=params,
+                headers=all_headers,
+                idempotent=not write,
+                kind=kind,
             )
 
         generation = self._ensure_session()
