@@ -51,6 +51,7 @@ from .profiles import Profile, load_profiles
 from .redaction import redact
 from .retry import RetryPolicy
 from .throttle import Rate, Throttle
+from .tradelocker import TradeLocker
 
 logging.getLogger("brokers").addHandler(logging.NullHandler())
 
@@ -91,6 +92,7 @@ __all__ = [
     "SessionExpiredError",
     "Throttle",
     "Trade",
+    "TradeLocker",
     "__version__",
     "capabilities",
     "fetch_balances",

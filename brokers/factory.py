@@ -8,6 +8,7 @@ from .base import BrokerClient
 from .dxtrade import DXTrade
 from .exceptions import ConfigurationError
 from .matchtrade import MatchTrade
+from .tradelocker import TradeLocker
 
 PLATFORMS: dict[str, type[BrokerClient]] = {
     "dxtrade": DXTrade,
@@ -17,6 +18,8 @@ PLATFORMS: dict[str, type[BrokerClient]] = {
     "match-trader": MatchTrade,
     "match-trade": MatchTrade,
     "mtr": MatchTrade,
+    "tradelocker": TradeLocker,
+    "tl": TradeLocker,
 }
 
 
@@ -42,9 +45,20 @@ def Broker(broker_type: str, username: str, password: str, **options: Any) -> Br
     >>> client = Broker("MatchTrade", "me@example.com", "secret",
     ...                 base_url="https://mtr.example.com", broker_id="2")
 
-    For Match-Trader the username is the e-mail and ``broker_id`` is required.
+    For Match-Trader the username is the e-mail and ``broker_id`` is required; for
+    TradeLocker the e-mail, ``server=`` (the broker name at login) and ``base_url=`` ``"demo"``,
+    ``"live"`` or an origin.
     """
     cls = platform_class(broker_type)
+    if cls is TradeLocker:
+        if not options.get("server"):
+            raise ConfigurationError("TradeLocker needs server= (the broker name at login)")
+        origin = options.pop("base_url", None) or options.pop("environment", None)
+        if not origin:
+            raise ConfigurationError(
+                "Broker('tradelocker', ...) needs base_url= ('demo', 'live' or an origin)"
+            )
+        return TradeLocker(origin, username, password, options.pop("server"), **options)
     if not options.get("base_url"):
         raise ConfigurationError(f"Broker({broker_type!r}, ...) needs base_url=")
     base_url = options.pop("base_url")
