@@ -30,6 +30,7 @@ POSITIONS = "positionsConfig"
 ORDERS = "ordersConfig"
 HISTORY = "ordersHistoryConfig"
 STATE = "accountDetailsConfig"
+SPACING_MARGIN = 1.1
 _SECONDS = {"SECONDS": 1.0, "MINUTES": 60.0, "HOURS": 3600.0}
 FINAL_STATUSES = {"FILLED", "CANCELLED", "CANCELED", "REFUSED", "REJECTED", "REMOVED", "EXPIRED"}
 
@@ -116,7 +117,9 @@ def parse_config(data: Any) -> Layout:
         interval, unit = item.get("intervalNum"), _SECONDS.get(str(item.get("measure")).upper())
         valid = isinstance(limit, int) and isinstance(interval, int) and unit is not None
         if route and valid and limit > 0 and interval > 0:
-            rates[route] = Rate(limit, interval * unit)
+            # Evenly spaced, a tenth slower than allowed: no window of the server's interval
+            # ever sees more than its limit, whatever its counting method (§12).
+            rates[route] = Rate(1, interval * unit / limit * SPACING_MARGIN)
     limits: dict[str, int] = {}
     for item in mapping_list(body.get("limits") or [], "config limits"):
         name, value = text(item.get("limitType")), item.get("limit")
