@@ -5,9 +5,14 @@ Section numbers (§) refer to ``shared/reference/tradelocker-api.md``.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
 from datetime import datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -504,3 +509,56 @@ def test_from_env_broker_factory_and_capabilities(sandbox, monkeypatch, tmp_path
     with pytest.raises(brokers.ConfigurationError, match="server"):
         brokers.Broker("tradelocker", EMAIL, TL_PASSWORD, base_url="demo")
     assert all(TradeLocker.capabilities.get(name) for name in brokers.capabilities.OPERATIONS)
+
+
+def test_profiles_fetch_balances_and_the_cli_across_three_platforms(sandbox, tmp_path):
+    from brokers.sandbox import DX_PASSWORD, MT_BROKER_ID, MT_PASSWORD
+
+    env = tmp_path / "brokers.env"
+    env.write_text(
+        "\n".join(
+            [
+                "BROKERS_PROFILES=dx,mt,tl,tl-live",
+                "DX_BROKER=dxtrade",
+                f"DX_BASE_URL={sandbox.url}",
+                "DX_USERNAME=1210001",
+                f"DX_PASSWORD={DX_PASSWORD}",
+                "MT_BROKER=matchtrade",
+                f"MT_BASE_URL={sandbox.url}",
+                "MT_USERNAME=solo@example.com",
+                f"MT_PASSWORD={MT_PASSWORD}",
+                f"MT_BROKER_ID={MT_BROKER_ID}",
+                "TL_BROKER=tradelocker",
+                f"TL_BASE_URL={sandbox.url}",
+                f"TL_EMAIL={EMAIL}",
+                f"TL_PASSWORD={TL_PASSWORD}",
+                f"TL_SERVER={TL_SERVER['demo']}",
+                "TL_LIVE_BROKER=tradelocker",
+                f"TL_LIVE_BASE_URL={sandbox.url}/live",
+                f"TL_LIVE_EMAIL={EMAIL}",
+                f"TL_LIVE_PASSWORD={TL_PASSWORD}",
+                f"TL_LIVE_SERVER={TL_SERVER['live']}",
+            ]
+        )
+        + "\n"
+    )
+    profiles = brokers.load_profiles(env)
+    assert profiles["tl"].server == "SANDBOX-DEMO" and TL_PASSWORD not in repr(profiles["tl"])
+    results = brokers.fetch_balances(env_file=env)
+    assert all(r.ok for r in results), [r.error for r in results]
+    tl_accounts = {b.account for r in results for b in r.balances if b.broker == "tradelocker"}
+    assert tl_accounts == {"1000001", "1000002", "2000001"}
+    child = {k: v for k, v in os.environ.items() if not k.startswith(("TRADELOCKER_", "BROKERS_"))}
+    child["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    proc = subprocess.run(
+        [sys.executable, "-m", "brokers", "--json", "--env-file", str(env)],
+        cwd=tmp_path,
+        env=child,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    names = [entry["name"] for entry in json.loads(proc.stdout)["results"]]
+    assert names == ["dx", "mt", "tl", "tl-live"]
+    assert TL_PASSWORD not in proc.stdout + proc.stderr
