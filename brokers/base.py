@@ -571,8 +571,9 @@ class BrokerClient:
         kind: str = "request",
     ) -> Reply:
         """An authenticated request. A 401 renews the session once and replays a read once;
-        a write is never replayed. ``kind`` names the throttle bucket it also takes a token
-        from (a platform's per-route limits), besides ``"request"``."""
+        a write is never replayed. ``write`` marks what may not be retried whatever its HTTP
+        method; ``kind`` names the throttle bucket it also counts against (e.g. history
+        pages), besides the common one."""
 
         def send() -> Reply:
             all_headers = {**self._auth_headers(account), **(headers or {})}

@@ -189,6 +189,10 @@ def first_leg(item: Mapping[str, Any]) -> Mapping[str, Any]:
     return leg if isinstance(leg, Mapping) else {}
 
 
+def order_side(item: Mapping[str, Any]) -> str | None:
+    return _side(item) or _side(first_leg(item))
+
+
 def position_effect(item: Mapping[str, Any]) -> str | None:
     return text(first_leg(item).get("positionEffect")) or text(item.get("positionEffect"))
 
@@ -437,6 +441,11 @@ def _fill_price(item: Mapping[str, Any]) -> Decimal | None:
         return average
     fills = _fills(item)
     return money(fills[-1], "lastPrice") if fills else None
+
+
+def parse_history(data: Any, code: str) -> list[Trade]:
+    """Closed trades from one Historic Order List answer (see :func:`parse_trades`)."""
+    return parse_trades(order_items(data), code)
 
 
 def history_page(data: Any) -> tuple[list[Mapping[str, Any]], str | None]:
