@@ -85,7 +85,8 @@ class DXTrade(DXOrders, DXMarketData, BrokerClient):
     """
 
     broker = "dxtrade"
-    default_rates = {"login": Rate(1, 1.0)}  # the documented login limit: 1 per second
+    # the documented login limit (1 per second) and read limit for history pages (2 per second)
+    default_rates = {"login": Rate(1, 1.0), "history": Rate(2, 1.0)}
     env_variables = {
         "base_url": (("DXTRADE_BASE_URL",), True),
         "username": (("DXTRADE_USERNAME",), True),
@@ -101,8 +102,14 @@ class DXTrade(DXOrders, DXMarketData, BrokerClient):
         "instruments": True,
         "place_order": "stop loss / take profit as an IF-THEN group",
         "client_order_id": "resent safely: the platform refuses a duplicate code",
-        "close_position": True,
-        "cancel_order": True,
+        "close_position": "a CLOSE order; the platform cancels its protection",
+        "cancel_order": "an IF-THEN entry with its whole group",
+        "modify_order": "PUT of the complete order or group, If-Match",
+        "set_protection": "protective CLOSE orders moved, placed or cancelled",
+        "history": "derived from the order history (no trades resource)",
+        "order_history": True,
+        "quotes": "many symbols in one request",
+        "candles": "1m 5m 15m 30m 1h 2h 4h 1d 1w 1M",
     }
 
     def __init__(

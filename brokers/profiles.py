@@ -171,7 +171,16 @@ def read_profile(settings: Settings, name: str, *, default_broker: str | None = 
     )
 
 
-def load_profiles(env_file: str | os.PathLike[str] | None = None) -> dict[str, Profile]:
+class Profiles(dict[str, Profile]):
+    """The configured profiles by name. ``profiles["ftmo"]`` also finds ``FTMO`` and
+    ``ft-mo``; a name that is not configured is a :class:`~brokers.ConfigurationError` that
+    lists those that are, as the command line says it (not a bare ``KeyError``)."""
+
+    def __missing__(self, name: str) -> Profile:
+        return find_profile(dict(self), name)
+
+
+def load_profiles(env_file: str | os.PathLike[str] | None = None) -> Profiles:
     """Every configured profile, by name, in the order of ``BROKERS_PROFILES``, then the
     single ``dxtrade`` / ``matchtrade`` configurations (when their ``*_BASE_URL`` is set).
 
@@ -181,7 +190,7 @@ def load_profiles(env_file: str | os.PathLike[str] | None = None) -> dict[str, P
     gives an empty dict.
     """
     settings = load_settings(env_file)
-    profiles: dict[str, Profile] = {}
+    profiles = Profiles()
     for name in _profile_names(settings):
         default = name.lower() if name.lower() in SINGLE_PROFILES else None
         profiles[name] = read_profile(settings, name, default_broker=default)

@@ -185,6 +185,12 @@ def test_history_pages_cost_one_request_each(sandbox, dx):
     assert pages == 5  # 10 completed orders (5 trades) of the first account, 2 a page
 
 
+def test_history_pages_do_not_burst_past_the_read_limit(sandbox, dx, sleeps):
+    sandbox.dxtrade.history_page_size = 2
+    dx().history(since="2020-01-01")  # 5 pages at the spec's 2 reads per second
+    assert sum(sleeps) == pytest.approx(3.0, abs=0.1)  # the 3 pages past the burst of 2 waited
+
+
 def test_a_range_selects_trades_by_close_time(dx):
     client = dx()
     everything = client.history(since="2020-01-01")
