@@ -52,6 +52,7 @@ from .projectx import ProjectX
 from .redaction import redact
 from .retry import RetryPolicy
 from .throttle import Rate, Throttle
+from .tradelocker import TradeLocker
 
 logging.getLogger("brokers").addHandler(logging.NullHandler())
 
@@ -93,6 +94,7 @@ __all__ = [
     "SessionExpiredError",
     "Throttle",
     "Trade",
+    "TradeLocker",
     "__version__",
     "capabilities",
     "fetch_balances",

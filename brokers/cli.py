@@ -485,7 +485,8 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         dest="profiles",
         metavar="NAME",
-        help="a profile from BROKERS_PROFILES, or dxtrade / matchtrade / projectx (repeatable)",
+        help="a profile from BROKERS_PROFILES, or dxtrade / matchtrade / tradelocker / projectx "
+        "(repeatable)",
     )
     which.add_argument("--all", action="store_true", help="every configured profile (the default)")
     targets.add_argument(

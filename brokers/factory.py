@@ -9,6 +9,7 @@ from .dxtrade import DXTrade
 from .exceptions import ConfigurationError
 from .matchtrade import MatchTrade
 from .projectx import ProjectX
+from .tradelocker import TradeLocker
 
 PLATFORMS: dict[str, type[BrokerClient]] = {
     "dxtrade": DXTrade,
@@ -20,6 +21,8 @@ PLATFORMS: dict[str, type[BrokerClient]] = {
     "mtr": MatchTrade,
     "projectx": ProjectX,
     "topstepx": ProjectX,
+    "tradelocker": TradeLocker,
+    "tl": TradeLocker,
 }
 
 
@@ -45,9 +48,20 @@ def Broker(broker_type: str, username: str, password: str, **options: Any) -> Br
     >>> client = Broker("MatchTrade", "me@example.com", "secret",
     ...                 base_url="https://mtr.example.com", broker_id="2")
 
-    For Match-Trader the username is the e-mail and ``broker_id`` is required.
+    For Match-Trader the username is the e-mail and ``broker_id`` is required; for
+    TradeLocker the e-mail, ``server=`` (the broker name at login) and ``base_url=`` ``"demo"``,
+    ``"live"`` or an origin.
     """
     cls = platform_class(broker_type)
+    if cls is TradeLocker:
+        if not options.get("server"):
+            raise ConfigurationError("TradeLocker needs server= (the broker name at login)")
+        origin = options.pop("base_url", None) or options.pop("environment", None)
+        if not origin:
+            raise ConfigurationError(
+                "Broker('tradelocker', ...) needs base_url= ('demo', 'live' or an origin)"
+            )
+        return TradeLocker(origin, username, password, options.pop("server"), **options)
     if not options.get("base_url"):
         raise ConfigurationError(f"Broker({broker_type!r}, ...) needs base_url=")
     base_url = options.pop("base_url")

@@ -184,8 +184,8 @@ def resolve_targets(
             raise ConfigurationError(
                 "no broker is configured",
                 hint=f"Set {PROFILES_VARIABLE} and the profiles' variables, or DXTRADE_BASE_URL "
-                "/ MATCHTRADE_BASE_URL / PROJECTX_BASE_URL and their credentials (environment "
-                "or env file)",
+                "/ MATCHTRADE_BASE_URL / TRADELOCKER_BASE_URL / PROJECTX_BASE_URL and their "
+                "credentials (environment or env file)",
             )
         return list(profiles.items())
     resolved: list[tuple[str, Profile | BrokerClient]] = []

@@ -12,19 +12,25 @@
     E8_EMAIL=me@example.com
     E8_PASSWORD=...
     E8_BROKER_ID=2
+    FUNDERPRO_BROKER=tradelocker
+    FUNDERPRO_BASE_URL=live
+    FUNDERPRO_EMAIL=me@example.com
+    FUNDERPRO_PASSWORD=...
+    FUNDERPRO_SERVER=FUNDERPRO
 
 A profile's variables start with its name upper-cased, ``-`` replaced by ``_`` (profile
 ``my-dx`` reads ``MY_DX_*``): ``BROKER`` (the platform: dxtrade, matchtrade, ...), ``BASE_URL``,
 ``USERNAME`` (the DXtrade login; for Match-Trader the e-mail, also accepted as ``EMAIL``),
 ``PASSWORD``, and optionally ``DOMAIN`` (DXtrade, default ``default``), ``BROKER_ID``
-(Match-Trader, required there), ``ACCOUNT`` and ``CURRENCY`` (DXtrade). ProjectX
-(``BROKER=projectx``) takes ``API_KEY`` instead of ``PASSWORD`` and ``USERNAME`` (or ``EMAIL``);
-its ``BASE_URL`` may be a firm preset such as ``topstepx``.
+(Match-Trader, required there), ``SERVER`` (TradeLocker, required there: the broker name at
+login; its ``BASE_URL`` may be ``demo`` or ``live``), ``ACCOUNT`` and ``CURRENCY`` (DXtrade).
+ProjectX (``BROKER=projectx``) takes ``API_KEY`` instead of ``PASSWORD`` and ``USERNAME`` (or
+``EMAIL``); its ``BASE_URL`` may be a firm preset such as ``topstepx``.
 
-The single configurations ``DXTRADE_*``, ``MATCHTRADE_*`` and ``PROJECTX_*`` are profiles too,
-named ``dxtrade``, ``matchtrade`` and ``projectx``, whenever their ``*_BASE_URL`` is set.
-Settings come from the environment over the env file (:func:`brokers.config.load_settings`);
-secrets never come from the command line.
+The single configurations ``DXTRADE_*``, ``MATCHTRADE_*``, ``TRADELOCKER_*`` and ``PROJECTX_*``
+are profiles too, named ``dxtrade``, ``matchtrade``, ``tradelocker`` and ``projectx``, whenever
+their ``*_BASE_URL`` is set. Settings come from the environment over the env file
+(:func:`brokers.config.load_settings`); secrets never come from the command line.
 """
 
 from __future__ import annotations
@@ -43,9 +49,10 @@ from .factory import platform_class
 from .matchtrade import MatchTrade
 from .projectx import ProjectX, firm_url
 from .redaction import Secret
+from .tradelocker import TradeLocker, api_url
 
 PROFILES_VARIABLE = "BROKERS_PROFILES"
-SINGLE_PROFILES = ("dxtrade", "matchtrade", "projectx")  # DXTRADE_*, MATCHTRADE_*, ...
+SINGLE_PROFILES = ("dxtrade", "matchtrade", "tradelocker", "projectx")  # DXTRADE_*, ...
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
@@ -73,6 +80,7 @@ class Profile:
     broker_id: str | None = None
     account: str | None = None
     currency: str | None = None
+    server: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.password, Secret):
@@ -95,6 +103,11 @@ class Profile:
         if self.platform is ProjectX:  # the password is the API key
             options.pop("currency", None)
             return ProjectX(self.base_url, self.username, password, account=account, **options)
+        if self.platform is TradeLocker:
+            options.pop("currency", None)  # TradeLocker reports the currency itself
+            return TradeLocker(
+                self.base_url, self.username, password, self.server or "", account, **options
+            )
         if self.platform is MatchTrade:
             options.pop("currency", None)  # Match-Trader reports the currency itself
             return MatchTrade(
@@ -141,15 +154,17 @@ def read_profile(settings: Settings, name: str, *, default_broker: str | None = 
     if cls is ProjectX:
         base_url = firm_url(base_url)
     try:
-        check_base_url(base_url)
+        check_base_url(api_url(base_url)[0] if cls is TradeLocker else base_url)
     except ConfigurationError as exc:
         raise ConfigurationError(f"{prefix}_BASE_URL: {exc.message}", hint=exc.hint) from None
+    broker_id: str | None = None
     if cls is MatchTrade:
         username = need("EMAIL", "USERNAME")
-        broker_id: str | None = need("BROKER_ID")
+        broker_id = need("BROKER_ID")
+    elif cls is TradeLocker:
+        username = need("EMAIL", "USERNAME")
     else:
         username = need("USERNAME", "EMAIL") if cls is ProjectX else need("USERNAME")
-        broker_id = None
     password = need("API_KEY") if cls is ProjectX else need("PASSWORD")
     return Profile(
         name=name,
@@ -161,6 +176,7 @@ def read_profile(settings: Settings, name: str, *, default_broker: str | None = 
         broker_id=broker_id,
         account=get("ACCOUNT"),
         currency=get("CURRENCY") if cls is DXTrade else None,
+        server=need("SERVER") if cls is TradeLocker else None,
     )
 
 

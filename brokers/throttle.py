@@ -64,6 +64,15 @@ class Throttle:
     def disabled(cls) -> Throttle:
         return cls({})
 
+    def set_rates(self, rates: Mapping[str, Rate]) -> None:
+        """Add or change the rates of some kinds (limits a platform publishes at run time);
+        a kind whose rate changed starts again with a full bucket."""
+        with self._lock:
+            for kind, rate in rates.items():
+                if self.rates.get(kind) != rate:
+                    self.rates[kind] = rate
+                    self._buckets.pop(kind, None)
+
     def acquire(self, kind: str) -> float:
         """Wait until a request of ``kind`` may go; return the seconds waited."""
         rate = self.rates.get(kind)

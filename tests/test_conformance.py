@@ -18,7 +18,7 @@ from brokers.exceptions import BrokerError
 from brokers.parsing import decode_json
 from brokers.sandbox import RecordedRequest
 
-from .conformance import dxtrade, hook, matchtrade, projectx
+from .conformance import dxtrade, hook, matchtrade, projectx, tradelocker
 from .conformance.checker import Conversation, check_request, match_route
 
 UA = {"user-agent": "brokers-python/9 (+requests/2)"}
@@ -286,7 +286,9 @@ def test_match_trader_misreadings_are_caught():
 
 
 @pytest.mark.parametrize(
-    "module", [dxtrade, matchtrade, projectx], ids=["dxtrade", "matchtrade", "projectx"]
+    "module",
+    [dxtrade, matchtrade, projectx, tradelocker],
+    ids=["dxtrade", "matchtrade", "projectx", "tradelocker"],
 )
 def test_every_described_request_is_reachable_and_cited(module):
     seen = set()
@@ -374,3 +376,50 @@ def test_documented_answers_go_through_the_parsers(platform, case):
         if not _same(_resolve(result, path), value)
     }
     assert not wrong, f"{case['parser']} gave (actual, documented): {wrong}"
+
+
+TL_AUTH = {**UA, "authorization": "Bearer jwt-1", "accnum": "1"}
+TL_ORDERS = "/backend-api/trade/accounts/1000001/orders"
+
+
+def tl_order(**fields: Any) -> dict[str, Any]:
+    base = {
+        "tradableInstrumentId": 278,
+        "routeId": 9101,
+        "qty": 0.01,
+        "side": "buy",
+        "type": "market",
+        "validity": "IOC",
+        "strategyId": "brk-1",
+    }
+    return {k: v for k, v in {**base, **fields}.items() if v is not None}
+
+
+def test_tradelocker_misreadings_are_caught():
+    assert check_request(rec("POST", TL_ORDERS, tl_order(), TL_AUTH)) == []
+    assert check_request(rec("GET", "/live/backend-api/trade/config", None, TL_AUTH)) == []
+    only(
+        check_request(
+            rec("GET", "/backend-api/trade/config", None, {**UA, "authorization": "Bearer jwt-1"})
+        ),
+        "accNum",
+    )  # §4: every /trade/* call
+    only(check_request(rec("GET", "/backend-api/auth/jwt/all-accounts", None, TL_AUTH)), "accNum")
+    only(check_request(rec("POST", TL_ORDERS, tl_order(validity="GTC"), TL_AUTH)), "validity")
+    only(check_request(rec("POST", TL_ORDERS, tl_order(side="BUY"), TL_AUTH)), "side")
+    only(check_request(rec("POST", TL_ORDERS, tl_order(routeId=None), TL_AUTH)), "routeId")
+    only(
+        check_request(
+            rec(
+                "GET",
+                "/backend-api/trade/history",
+                None,
+                TL_AUTH,
+                tradableInstrumentId="278",
+                routeId="9001",
+                resolution="15M",
+                **{"from": "1", "to": "2"},
+            )
+        ),
+        "resolution",
+    )

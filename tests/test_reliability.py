@@ -373,6 +373,19 @@ def test_throttle_is_configurable_and_can_be_switched_off(sandbox, mt, sleeps):
     assert sleeps == []
 
 
+def test_throttle_takes_rates_published_at_run_time(sleeps):
+    clock = [0.0]
+    throttle = brokers.Throttle({}, clock=lambda: clock[0], sleep=sleeps)
+    throttle.acquire("GET_POSITIONS")
+    throttle.acquire("GET_POSITIONS")  # no rate yet: free
+    throttle.set_rates({"GET_POSITIONS": brokers.Rate(1, 1.0)})
+    throttle.acquire("GET_POSITIONS")
+    assert sleeps == []
+    assert throttle.acquire("GET_POSITIONS") == 1.0 and sleeps == [1.0]
+    throttle.set_rates({"GET_POSITIONS": brokers.Rate(1, 1.0)})  # unchanged: bucket kept
+    assert throttle.acquire("GET_POSITIONS") == 2.0
+
+
 # ------------------------------------------------------------------- logging
 
 

@@ -319,6 +319,77 @@ trades). Faults from the sheet's §18.11 list that are generic: ``success:true``
 acting (``delay``/``drop`` with ``after_execute``), HTML 502/503, 429 after acting.
 
 Every state object has ``reset()`` and a ``lock``; settings are plain attributes.
+TradeLocker routes and settings (``sb.tradelocker``)
+---------------------------------------------------
+``shared/reference/tradelocker-api.md``. Two environments with their own users, accounts and
+tokens, told apart by a path prefix standing in for the two real hosts: **demo** under
+``/backend-api`` (also ``/demo/backend-api``), **live** under ``/live/backend-api``; a client's
+origin is ``sb.url`` (or ``sb.url + "/demo"``) for demo and ``sb.url + "/live"`` for live, and
+it appends ``/backend-api`` as the official client does. Seed: ``TL_USERS[env]`` (e-mail →
+accountIds), password ``TL_PASSWORD``, ``server`` field ``TL_SERVER[env]``
+(``SANDBOX-DEMO`` / ``SANDBOX-LIVE``). Demo ``trader@example.com``: 1000001 USD (accNum 1, one
+EURUSD buy 0.10 and one GBPUSD buy-limit), 1000002 EUR (accNum **3**, one XAUUSD sell);
+``solo@example.com``: 1000003 USD (flat). Live ``trader@example.com``: 2000001 USD (flat).
+Instruments (``tradableInstrumentId`` name, INFO routes / TRADE route, lotSize): 278 EURUSD
+9000+9001/9101 100000; 279 GBPUSD 9001/9101 100000; 316 XAUUSD 9001/9102 100; 901 BTCUSD
+9001/9103 1; quotes as above.
+
+Auth (bare objects, no envelope): ``POST /auth/jwt/token`` ``{email, password, server}`` → 201
+``{accessToken, refreshToken, expireDate}`` (HS256 JWTs with ``exp``), bad credentials → 400
+``{"statusCode", "message"}``; ``POST /auth/jwt/refresh`` ``{refreshToken}`` → 200 new pair
+(both rotate, the old refresh token dies), else 401; ``GET /auth/jwt/all-accounts`` (Bearer, no
+accNum) → ``{"accounts": [{id, name, currency, accNum, accountBalance, status}]}``, values as
+strings.
+
+Every ``/trade/*`` route needs ``Authorization: Bearer`` (else 401 ``s: "error"``) and the
+``accNum`` header (missing → 400 ``{"s":"error","errmsg":"accNum header missing"}``; an accNum
+that is not the user's, or does not own the path's ``{acct}`` → ``mismatch_status``). Answers
+are ``{"s":"ok","d":...}``; errors ``{"s":"error","errmsg":...}``. Routes: ``GET /trade/config``
+(column layouts, ``rateLimits``, ``limits``); ``GET /trade/accounts``; ``GET
+/trade/accounts/{acct}/state`` (``d.accountDetailsData``: one flat 26-cell row),
+``/positions``, ``/orders``, ``/ordersHistory``, ``/executions`` (positional rows in config
+order; ``/orders`` and ``/ordersHistory`` filter ``from``/``to`` in ms on ``createdDate`` and
+``tradableInstrumentId``), ``/instruments`` (objects with ``routes``); ``GET
+/trade/instruments/{tid}?routeId=`` (``lotSize``, ``tickSize`` ranges, ``minLot``, ``maxLot``,
+``lotStep``); ``GET /trade/quotes?tradableInstrumentId=&routeId=`` (``{ap,bp,as,bs}`` on a
+working INFO route, ``d: {}`` on any other route, ``s: "error"`` on EURUSD's first INFO route);
+``GET /trade/history?...&resolution=&from=&to=`` (``d.barDetails`` ``{t,o,h,l,c,v}``, ms;
+``{"s":"no_data"}`` for an empty range); ``POST /trade/accounts/{acct}/orders`` → ``{"orderId":
+"<digits>"}``; ``PATCH|DELETE /trade/orders/{id}`` (also ``DELETE
+/trade/accounts/{acct}/orders/{id}``); ``PATCH /trade/positions/{id}`` (``stopLoss``/
+``takeProfit`` + types; null removes); ``DELETE /trade/positions/{id}`` (JSON ``{"qty": "0.04"}``;
+``"0"`` or no body = all); ``DELETE /trade/accounts/{acct}/positions|orders`` (bulk, optional
+``?tradableInstrumentId=``). Unknown paths → 404 HTML, other methods → 405.
+
+Trading: ``qty`` in lots (string or number), checked against minLot/maxLot/lotStep; ``routeId``
+must be the TRADE route; ``validity`` ``IOC`` for market, ``GTC`` for limit/stop; ``strategyId``
+≤ 31 characters, kept on the order, its position, history and protective orders, never
+de-duplicated. Business rejections → **HTTP 200** ``s: "error"`` (and nothing is stored); a
+body that is not an order → 400. A market order fills at once (buy at ask) into a new position
+whose id differs from the order id; the order moves to history ``Filled`` with ``positionId``.
+Stop-loss / take-profit become working ``stop``/``limit`` orders named by the position's
+``stopLossId``/``takeProfitId``. Closing books the P/L into the balance and leaves a ``Filled``
+closing order (``isOpen`` false) in history. Unknown order/position id → 404 ``s: "error"``;
+cancelling a final order → 200 ``s: "error"``.
+
+Settings: ``access_lifetime`` (3600 s) / ``refresh_lifetime`` (7 days); ``login_status`` (201);
+``login_error_status`` (400 | 401); ``mismatch_status`` (400 | 403); ``shuffle_columns``
+(another column order plus an unknown ``sandboxExtra`` column); ``omit_columns`` (ids dropped
+from configs and rows); ``extra_cells`` (unnamed trailing cells); ``cells_as_numbers``;
+``accounts_as_numbers``; ``ids_as_strings`` (instrument list); ``status_upper`` (``FILLED``);
+``bad_first_info_route`` (True); ``strict_resolutions`` (``15M`` refused instead of read as
+fifteen months); ``enforce_rate_limits`` (**False**: client tests replace ``sleep``; when on,
+``rate_limits`` — the same table ``/trade/config`` serves, route → ``(limit, intervalNum,
+measure)`` — answer 429 per user and route); ``rate_limit_body`` ``"json"`` | ``"empty"``;
+``retry_after`` (seconds for a ``Retry-After`` header on 429, default none); ``limits``;
+``blocked_user_agents`` (fnmatch patterns → Cloudflare 403 ``error code: 1010``);
+``reject_orders`` (text → every placement 200 ``s: "error"``); ``fill_delay`` (seconds a market
+order stays working). Helpers: ``account(account_id, env="demo")`` (the state: ``balance``,
+``positions``, ``orders``, ``history``), ``columns(config_key)``. Cloudflare challenge pages and
+lost answers use the generic ``sb.cloudflare()`` / ``sb.fault(..., after_execute=True)``;
+``sb.expire_sessions(refresh=...)`` and ``sb.reset()`` cover TradeLocker tokens and state too.
+
+Both state objects have ``reset()`` and a ``lock``; settings are plain attributes.
 """
 
 from .projectx_seed import PX_API_KEY, PX_USERS
@@ -331,6 +402,7 @@ from .seed import (
     MT_USERS,
 )
 from .server import Fault, Sandbox
+from .tradelocker_seed import TL_PASSWORD, TL_SERVER, TL_USERS
 from .wire import RecordedRequest
 
 __all__ = [
@@ -342,6 +414,9 @@ __all__ = [
     "MT_USERS",
     "PX_API_KEY",
     "PX_USERS",
+    "TL_PASSWORD",
+    "TL_SERVER",
+    "TL_USERS",
     "Fault",
     "RecordedRequest",
     "Sandbox",

@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, unquote
 from .dxtrade import DXtradeState
 from .matchtrade import MatchTraderState
 from .projectx import ProjectXState
+from .tradelocker import TradeLockerState
 from .wire import (
     JSON_TYPE,
     RecordedRequest,
@@ -299,6 +300,7 @@ class Sandbox:
         self.dxtrade = DXtradeState()
         self.matchtrade = MatchTraderState()
         self.projectx = ProjectXState()
+        self.tradelocker = TradeLockerState()
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._faults: list[Fault] = []
@@ -488,12 +490,14 @@ class Sandbox:
         self.dxtrade.expire_sessions()
         self.matchtrade.expire_sessions(refresh=refresh)
         self.projectx.expire_sessions()
+        self.tradelocker.expire_sessions(refresh=refresh)
 
     def reset(self) -> None:
         """Back to a fresh sandbox: seed data, default settings, no records, no faults."""
         self.dxtrade.reset()
         self.matchtrade.reset()
         self.projectx.reset()
+        self.tradelocker.reset()
         self.clear()
         self.clear_faults()
         self.latency = self._initial_latency
@@ -543,6 +547,8 @@ class Sandbox:
                 return self.matchtrade.handle(record)
             if path.startswith("/api/"):
                 return self.projectx.handle(record)
+            if self.tradelocker.owns(path):
+                return self.tradelocker.handle(record)
             return not_found_html()
         except Exception as error:  # a sandbox bug must still answer
             traceback.print_exc(file=sys.stderr)

@@ -26,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import unquote
 
-from . import dxtrade, matchtrade, projectx
+from . import dxtrade, matchtrade, projectx, tradelocker
 
 ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")
 CLIENT_AGENT = "brokers-python/"
@@ -38,7 +38,7 @@ def is_client_request(req: Any) -> bool:
 
 
 def platform_of(path: str) -> Any:
-    for module in (dxtrade, matchtrade, projectx):
+    for module in (dxtrade, matchtrade, projectx, tradelocker):
         if any(path == p or path.startswith(p + "/") for p in module.PREFIXES):
             return module
     return None
