@@ -11,6 +11,7 @@ __version__ = "0.1.0"
 
 import logging
 
+from . import capabilities
 from .base import BrokerClient
 from .dxtrade import DXTrade
 from .exceptions import (
@@ -33,7 +34,19 @@ from .exceptions import (
 from .factory import Broker
 from .fanout import FetchResult, FetchResults, fetch_balances
 from .matchtrade import MatchTrade
-from .models import Account, Balance, Instrument, Order, OrderResult, Position
+from .models import (
+    Account,
+    Balance,
+    Candle,
+    Instrument,
+    Order,
+    OrderResult,
+    Position,
+    Quote,
+    Records,
+    Trade,
+)
+from .orders import UNSET
 from .profiles import Profile, load_profiles
 from .redaction import redact
 from .retry import RetryPolicy
@@ -42,6 +55,7 @@ from .throttle import Rate, Throttle
 logging.getLogger("brokers").addHandler(logging.NullHandler())
 
 __all__ = [
+    "UNSET",
     "AccessDeniedError",
     "Account",
     "AccountLockedError",
@@ -51,6 +65,7 @@ __all__ = [
     "Broker",
     "BrokerClient",
     "BrokerError",
+    "Candle",
     "ConfigurationError",
     "DXTrade",
     "FetchResult",
@@ -64,8 +79,10 @@ __all__ = [
     "OrderResult",
     "Position",
     "Profile",
+    "Quote",
     "Rate",
     "RateLimitError",
+    "Records",
     "RequestRejectedError",
     "RequestTimeoutError",
     "ResponseError",
@@ -73,7 +90,9 @@ __all__ = [
     "ServerError",
     "SessionExpiredError",
     "Throttle",
+    "Trade",
     "__version__",
+    "capabilities",
     "fetch_balances",
     "load_profiles",
     "redact",

@@ -45,7 +45,18 @@ from .exceptions import (
     ServerError,
     SessionExpiredError,
 )
-from .models import Account, Balance, Order, OrderResult, Position
+from .models import (
+    Account,
+    Balance,
+    Candle,
+    Order,
+    OrderResult,
+    Position,
+    Quote,
+    Records,
+    Trade,
+)
+from .orders import UNSET
 from .parsing import decode_json, encode_json
 from .redaction import redact, redact_text
 from .retry import RetryPolicy, parse_retry_after
@@ -185,6 +196,8 @@ class BrokerClient:
     # constructor argument -> (environment variables (the first is the name, the others
     # aliases), required), for from_env()
     env_variables: ClassVar[Mapping[str, tuple[tuple[str, ...], bool]]] = {}
+    # operation -> False or how the platform does it (see brokers.capabilities)
+    capabilities: ClassVar[Mapping[str, bool | str]] = {}
 
     def __init__(
         self,
@@ -302,6 +315,69 @@ class BrokerClient:
         """Cancel a pending order (an id, or the :class:`~brokers.Order`)."""
         raise NotImplementedError
 
+    def modify_order(
+        self,
+        order: str | Order,
+        *,
+        price: Any = None,
+        quantity: Any = None,
+        stop_loss: Any = UNSET,
+        take_profit: Any = UNSET,
+        account: str | None = None,
+    ) -> OrderResult:
+        """Change a pending order: its ``price`` or ``quantity`` (``None`` keeps them), its
+        ``stop_loss`` / ``take_profit`` (left out keeps, ``None`` removes, a price sets)."""
+        raise self._lacks("modify_order")
+
+    def set_protection(
+        self,
+        position: str | Position,
+        *,
+        stop_loss: Any = UNSET,
+        take_profit: Any = UNSET,
+        account: str | None = None,
+    ) -> OrderResult:
+        """Set, move or remove a position's stop loss and take profit: a price sets or moves
+        it, ``None`` removes it, leaving the argument out keeps it."""
+        raise self._lacks("set_protection")
+
+    def history(
+        self, *, since: Any, until: Any = None, account: str | None = None
+    ) -> Records[Trade]:
+        """Closed trades between ``since`` and ``until`` (default: now), every page of them.
+
+        Times: aware ``datetime``, ``date`` or ISO string (a date alone is midnight UTC); a
+        naive ``datetime`` is refused."""
+        raise self._lacks("history")
+
+    def order_history(
+        self, *, since: Any, until: Any = None, account: str | None = None
+    ) -> Records[Order]:
+        """Orders that reached a final state (filled, cancelled, rejected, expired) in the range."""
+        raise self._lacks("order_history")
+
+    def quote(self, symbol: str, *, account: str | None = None) -> Quote:
+        """The current bid and ask of ``symbol``."""
+        return self.quotes([symbol], account=account)[0]
+
+    def quotes(self, symbols: list[str], *, account: str | None = None) -> Records[Quote]:
+        """Current quotes of ``symbols`` (one request where the platform allows), in order."""
+        raise self._lacks("quotes")
+
+    def candles(
+        self,
+        symbol: str,
+        timeframe: str,
+        *,
+        since: Any = None,
+        until: Any = None,
+        count: int | None = None,
+        account: str | None = None,
+    ) -> Records[Candle]:
+        """Candles of ``symbol``, oldest first; ``timeframe`` like ``"1m"``, ``"1h"``, ``"1d"``
+        (see :mod:`brokers.timeframes`)."""
+        raise self._lacks("candles")
+
     def ping(self) -> bool:
         """Make sure the session is alive (logging in or renewing it if needed)."""
         self._ensure_session()
@@ -310,6 +386,13 @@ class BrokerClient:
     def reconcile(self, error: OrderOutcomeUnknownError) -> Any:
         """After :class:`~brokers.OrderOutcomeUnknownError`: what the platform shows now."""
         raise NotImplementedError
+
+    def _lacks(self, operation: str) -> ConfigurationError:
+        """The error for an operation this platform does not offer."""
+        return ConfigurationError(
+            f"{self.broker} does not offer {operation} (see {type(self).__name__}.capabilities)",
+            broker=self.broker,
+        )
 
     @property
     def logged_in(self) -> bool:

@@ -253,6 +253,16 @@ class DXTrade(BrokerClient):
         "account": (("DXTRADE_ACCOUNT",), False),
         "currency": (("DXTRADE_CURRENCY",), False),
     }
+    capabilities = {
+        "balance": "every account in one request",
+        "positions": True,
+        "orders": True,
+        "instruments": True,
+        "place_order": "stop loss / take profit as an IF-THEN group",
+        "client_order_id": "resent safely: the platform refuses a duplicate code",
+        "close_position": True,
+        "cancel_order": True,
+    }
 
     def __init__(
         self,

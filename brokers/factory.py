@@ -20,6 +20,11 @@ PLATFORMS: dict[str, type[BrokerClient]] = {
 }
 
 
+def platform_classes() -> list[type[BrokerClient]]:
+    """Each platform's client class once, in registry order."""
+    return list(dict.fromkeys(PLATFORMS.values()))
+
+
 def platform_class(broker_type: str) -> type[BrokerClient]:
     """The client class for a platform name (case-insensitive)."""
     cls = PLATFORMS.get(str(broker_type or "").strip().lower())

@@ -261,6 +261,16 @@ class MatchTrade(BrokerClient):
         "broker_id": (("MATCHTRADE_BROKER_ID",), True),
         "account": (("MATCHTRADE_ACCOUNT",), False),
     }
+    capabilities = {
+        "balance": "one request per account",
+        "positions": True,
+        "orders": True,
+        "instruments": True,
+        "place_order": True,
+        "client_order_id": "none: sent once, reconcile() finds the result",
+        "close_position": True,
+        "cancel_order": True,
+    }
 
     def __init__(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -82,3 +83,98 @@ def new_client_order_id() -> str:
     import uuid  # here, not at the top: it costs start-up time for every cron run
 
     return f"brokers-{uuid.uuid4().hex[:24]}"
+
+
+class _Unset:
+    """The default of an argument left out: "keep as it is" (``None`` means "remove")."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNSET: Any = _Unset()
+
+
+def protection(value: Any, name: str) -> Decimal | _Unset | None:
+    """A stop-loss or take-profit argument: ``UNSET`` (keep), ``None`` (remove) or a price."""
+    if value is UNSET or value is None:
+        return value
+    return amount(value, name)
+
+
+def check_protection_sides(
+    order_side: str, reference: Decimal | None, stop_loss: Any, take_profit: Any
+) -> None:
+    """A stop loss below and a take profit above a buy's ``reference`` price (mirrored for a
+    sell); nothing to check where the reference price is unknown."""
+    if reference is None:
+        return
+    buy = side(order_side) == "BUY"
+    if isinstance(stop_loss, Decimal) and (
+        stop_loss >= reference if buy else stop_loss <= reference
+    ):
+        raise ConfigurationError(
+            f"stop_loss {stop_loss} is on the wrong side of {reference} for a "
+            f"{'BUY' if buy else 'SELL'}: it must be {'below' if buy else 'above'} it"
+        )
+    if isinstance(take_profit, Decimal) and (
+        take_profit <= reference if buy else take_profit >= reference
+    ):
+        raise ConfigurationError(
+            f"take_profit {take_profit} is on the wrong side of {reference} for a "
+            f"{'BUY' if buy else 'SELL'}: it must be {'above' if buy else 'below'} it"
+        )
+
+
+def utc_time(value: Any, name: str) -> datetime:
+    """An aware UTC datetime from a ``datetime``, a ``date`` or an ISO 8601 string.
+
+    A ``date`` or a bare ``"2026-11-01"`` means midnight UTC. A naive ``datetime`` (or a
+    string with a time but no offset) is refused: taken as local or as UTC it would silently
+    shift the range by hours, so say which (``tzinfo=timezone.utc``).
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ConfigurationError(
+                f"{name} {value!r} is not an ISO 8601 date or time, like 2026-11-01 or "
+                "2026-11-01T08:00:00Z"
+            ) from None
+        if parsed.tzinfo is None and len(text) <= 10:  # a date alone: midnight UTC
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        value = parsed
+    elif isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    if not isinstance(value, datetime):
+        raise ConfigurationError(
+            f"{name} must be a datetime, a date or an ISO string, not {value!r}"
+        )
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ConfigurationError(
+            f"{name} {value.isoformat()} has no time zone",
+            hint="pass an aware datetime, e.g. datetime(2026, 11, 1, tzinfo=timezone.utc)",
+        )
+    return value.astimezone(timezone.utc)
+
+
+def time_range(since: Any, until: Any, now: datetime) -> tuple[datetime, datetime]:
+    """``(since, until)`` as UTC datetimes; ``until`` defaults to ``now``; since <= until."""
+    start = utc_time(since, "since")
+    end = now if until is None else utc_time(until, "until")
+    if start > end:
+        raise ConfigurationError(f"since {start.isoformat()} is after until {end.isoformat()}")
+    return start, end
+
+
+def count(value: Any, name: str = "count") -> int | None:
+    """A positive whole number, or ``None``."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(f"{name} must be a positive whole number, not {value!r}")
+    return value
