@@ -679,7 +679,7 @@ class MatchTrade(BrokerClient):
         limit = checks.count(count)
         if since is None and limit is None:
             raise ConfigurationError("candles needs since or count")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(timezone.utc).replace(microsecond=0)  # bars open on whole seconds
         step = timedelta(seconds=timeframes.seconds(name))
         if since is None:
             end = now if until is None else checks.utc_time(until, "until")
@@ -688,7 +688,7 @@ class MatchTrade(BrokerClient):
             start, end = checks.time_range(since, until, now)
         trading = self._resolve(account)
         symbol = checks.symbol(symbol)
-        bars = self._candle_windows(trading, symbol, name, start, end)
+        bars = self._candle_windows(trading, symbol, name, start, end, since and limit)
         if since is not None:
             return Records(bars[:limit] if limit is not None else bars)
         assert limit is not None  # see above: since or count
@@ -702,9 +702,16 @@ class MatchTrade(BrokerClient):
         return Records(bars[-limit:])
 
     def _candle_windows(
-        self, trading: TradingAccount, symbol: str, name: str, start: datetime, end: datetime
+        self,
+        trading: TradingAccount,
+        symbol: str,
+        name: str,
+        start: datetime,
+        end: datetime,
+        enough: int | None = None,
     ) -> list[Candle]:
-        """Every bar opening in ``[start, end]``, window by window, oldest first, no repeats."""
+        """Every bar opening in ``[start, end]``, window by window, oldest first, no repeats;
+        ``enough``: stop after the window that brings that many."""
         path = self._trading_path(trading, "candles")
         window = timedelta(seconds=timeframes.seconds(name)) * CANDLES_PER_REQUEST
         bars: dict[datetime, Candle] = {}
@@ -717,7 +724,7 @@ class MatchTrade(BrokerClient):
             with self._parsing("GET", path):
                 page = parse_candles(reply.data, symbol, name)
             bars.update((c.time, c) for c in page if start <= c.time <= end)
-            if high >= end:
+            if high >= end or (enough and len(bars) >= enough):
                 return [bars[t] for t in sorted(bars)]
             low = high
 
