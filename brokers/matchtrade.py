@@ -12,6 +12,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, cast
@@ -511,9 +512,10 @@ class MatchTrade(BrokerClient):
         }
         result = self._mutate(account, "pending-order/edit", body, empty_ok=True, want=want)
         if result.status == "SENT":  # a 2xx without an operation answer: confirm by reading
-            if self.reconcile(self._unknown("pending-order/edit", result.account, body, want)):
-                return OrderResult(self.broker, result.account, current.id, status="OK")
-            raise self._unknown("pending-order/edit", result.account, body, want)
+            unknown = self._unknown("pending-order/edit", result.account, body, want)
+            if not self.reconcile(unknown):
+                raise unknown
+            return replace(result, order_id=current.id, status="OK")
         return result
 
     def set_protection(
@@ -556,14 +558,7 @@ class MatchTrade(BrokerClient):
             "isMobile": False,
         }
         result = self._mutate(account, "position/edit", body, want=want)
-        return OrderResult(
-            broker=self.broker,
-            account=result.account,
-            order_id=result.order_id,
-            status=result.status,
-            position_id=current.id,
-            raw=result.raw,
-        )
+        return replace(result, position_id=current.id)
 
     @staticmethod
     def _levels(stop_loss: Any, take_profit: Any) -> dict[str, Decimal | None]:

@@ -478,3 +478,15 @@ def test_modify_order_empty_answers_are_confirmed_by_reading(sandbox, mt, answer
     with pytest.raises(brokers.OrderOutcomeUnknownError) as caught:
         client.modify_order(order, price="2303")
     assert client.reconcile(caught.value) is False
+
+
+def test_reads_are_retried_like_every_read(sandbox, mt, sleeps):
+    sandbox.fault(CLOSED, status=503)
+    sandbox.fault(CANDLES, status=502)
+    sandbox.fault("/mtr-api/*/quotations", status=429, headers={"Retry-After": "1"})
+    client = mt()
+    assert len(client.history(since=ago(60))) == 12
+    assert len(client.candles("EURUSD.", "1h", count=2)) == 2
+    assert client.quote("EURUSD.").bid == Decimal("1.08500")
+    assert sandbox.count(CLOSED) == 2 and sandbox.count(CANDLES) == 2
+    assert len(sleeps) == 3  # waited, without really sleeping
