@@ -387,6 +387,50 @@ class BrokerClient:
         """After :class:`~brokers.OrderOutcomeUnknownError`: what the platform shows now."""
         raise NotImplementedError
 
+    @staticmethod
+    def _position_ref(position: Any) -> Position | str:
+        """A :class:`Position` or a position id from what the caller gave ``close_position``
+        or ``set_protection``; anything else is a ``ConfigurationError`` saying what to pass."""
+        if isinstance(position, Position):
+            return position
+        if isinstance(position, OrderResult) and position.position_id:
+            return position.position_id
+        if isinstance(position, OrderResult):
+            raise ConfigurationError(
+                "pass a Position (from positions()) or a position id, not the OrderResult of "
+                "an order: this result does not say which position the order opened",
+                hint="find the position in client.positions() (its symbol and side)",
+            )
+        if isinstance(position, (str, int)) and not isinstance(position, bool) and str(position):
+            return str(position).strip()
+        raise ConfigurationError(
+            f"pass a Position (from positions()) or a position id, not {position!r}"
+        )
+
+    @staticmethod
+    def _order_ref(order: Any) -> Order | str:
+        """An :class:`Order` or an order id from what the caller gave ``cancel_order`` or
+        ``modify_order`` (an :class:`OrderResult` names its order by ``order_id``)."""
+        if isinstance(order, Order):
+            return order
+        if isinstance(order, OrderResult):
+            ref = order.order_id or order.client_order_id
+            if ref:
+                return ref
+        elif isinstance(order, (str, int)) and not isinstance(order, bool) and str(order):
+            return str(order).strip()
+        raise ConfigurationError(f"pass an Order (from orders()) or an order id, not {order!r}")
+
+    def _not_open(self, what: str, item_id: str, account: str, known: list[str]) -> BrokerError:
+        """The error for an id that names no open position or order: the same on every
+        platform, for close, cancel and modify (``what``: "position" or "order")."""
+        listed = ", ".join(known[:10]) + (" ..." if len(known) > 10 else "") or "none"
+        return ConfigurationError(
+            f"no open {what} has the id {item_id!r} on account {account} (open: {listed})",
+            broker=self.broker,
+            hint=f"it may be closed, filled or cancelled already; list them with {what}s()",
+        )
+
     def _lacks(self, operation: str) -> ConfigurationError:
         """The error for an operation this platform does not offer."""
         return ConfigurationError(
@@ -524,14 +568,23 @@ class BrokerClient:
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         write: bool = False,
+        kind: str = "request",
     ) -> Reply:
         """An authenticated request. A 401 renews the session once and replays a read once;
-        a write is never replayed."""
+        a write is never replayed. ``write`` marks what may not be retried whatever its HTTP
+        method; ``kind`` names the throttle bucket it also counts against (e.g. history
+        pages), besides the common one."""
 
         def send() -> Reply:
             all_headers = {**self._auth_headers(account), **(headers or {})}
             return self._send(
-                method, path, json=json, params=params, headers=all_headers, idempotent=not write
+                method,
+                path,
+                json=json,
+                params=params,
+                headers=all_headers,
+                idempotent=not write,
+                kind=kind,
             )
 
         generation = self._ensure_session()

@@ -9,6 +9,9 @@ scripts. It only reads: no trading from the command line.
     brokers accounts --csv --env-file ~/.config/brokers.env
     brokers positions --profile ftmo       # open positions; `brokers orders` pending orders
     brokers check -q || notify "broker login failed: $?"
+    brokers history --since 2026-11-01 --csv > journal.csv   # closed trades
+    brokers quote EURUSD GBPUSD            # bid, ask and spread per profile
+    brokers capabilities                   # what each platform supports
     brokers sandbox --port 8700            # the loopback emulator
 
 Credentials come only from the environment and the env file (never from the command line).
@@ -25,9 +28,11 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from decimal import Decimal
+from functools import partial
 from typing import Any
 
-from . import __version__
+from . import __version__, capabilities
 from .base import MAX_TIMEOUT, BrokerClient
 from .exceptions import (
     AuthenticationError,
@@ -35,11 +40,13 @@ from .exceptions import (
     ConfigurationError,
     NetworkError,
     RateLimitError,
+    RequestTimeoutError,
     ResponseError,
     ServerError,
 )
 from .fanout import DEFAULT_WORKERS, Outcome, balances_of, error_dict, run_each
-from .models import Account
+from .models import Account, Trade
+from .orders import utc_time
 from .redaction import redact_text
 from .retry import RetryPolicy
 
@@ -72,6 +79,7 @@ When every profile failed, the status is that of the first profile's error."""
 
 # Options that take a value: the word after them is not the command.
 _VALUE_OPTIONS = {"--profile", "--env-file", "--workers", "--timeout", "--retries"}
+_VALUE_OPTIONS |= {"--since", "--until"}
 _HELP_OPTIONS = {"-h", "--help", "--version"}
 
 
@@ -103,7 +111,7 @@ def overall_status(outcomes: Sequence[Outcome]) -> int:
 # ----------------------------------------------------------------- commands
 
 
-def _login(client: BrokerClient) -> None:
+def _login(client: BrokerClient, args: argparse.Namespace) -> None:
     """Log in, and prove a configured account exists (a check must catch a typo there too)."""
     client.login()
     if client.account:
@@ -116,18 +124,28 @@ def _login(client: BrokerClient) -> None:
             )
 
 
-def _accounts(client: BrokerClient) -> list[Any]:
+def _accounts(client: BrokerClient, args: argparse.Namespace) -> list[Any]:
     return client.accounts()
 
 
-def _each_account(read: Callable[[BrokerClient, str], list[Any]]) -> Callable[..., list[Any]]:
+def _balances(client: BrokerClient, args: argparse.Namespace) -> list[Any]:
+    return balances_of(client)
+
+
+def _each_account(
+    read: Callable[[BrokerClient, str, argparse.Namespace], list[Any]],
+) -> Callable[..., list[Any]]:
     """Read something of the pinned account, else of every account of the login."""
 
-    def call(client: BrokerClient) -> list[Any]:
+    def call(client: BrokerClient, args: argparse.Namespace) -> list[Any]:
         ids = [client.account] if client.account else [a.id for a in client.accounts()]
-        return [item for account in ids for item in read(client, account)]
+        return [item for account in ids for item in read(client, account, args)]
 
     return call
+
+
+def _quotes(client: BrokerClient, args: argparse.Namespace) -> list[Any]:
+    return client.quotes(args.symbols)
 
 
 BALANCE_COLUMNS = (
@@ -156,6 +174,7 @@ POSITION_COLUMNS = (
     "profit",
     "stop_loss",
     "take_profit",
+    "open_time",
 )
 ORDER_COLUMNS = (
     "profile",
@@ -169,10 +188,31 @@ ORDER_COLUMNS = (
     "price",
     "status",
 )
-NUMERIC = frozenset(
-    {"balance", "equity", "available", "margin", "profit", "credit", "quantity", "price"}
-    | {"open_price", "stop_loss", "take_profit"}
+HISTORY_COLUMNS = (
+    "profile",
+    "broker",
+    "account",
+    "id",
+    "symbol",
+    "side",
+    "quantity",
+    "open_time",
+    "open_price",
+    "close_time",
+    "close_price",
+    "profit",
+    "commission",
+    "swap",
+    "net_profit",
+    "currency",
 )
+QUOTE_COLUMNS = ("profile", "broker", "symbol", "bid", "ask", "spread", "time")
+# Money: shown with the account currency's usual places in the table and CSV (JSON: exact).
+MONEY = frozenset({"balance", "equity", "available", "margin", "profit", "credit"})
+MONEY |= {"commission", "swap", "net_profit"}
+NUMERIC = MONEY | {"quantity", "price", "open_price", "close_price", "stop_loss", "take_profit"}
+NUMERIC |= {"bid", "ask", "spread"}
+MONEY_PLACES = 2
 
 
 class Command:
@@ -185,8 +225,12 @@ class Command:
         key: str | None,
         columns: tuple[str, ...],
         help: str,
+        arguments: Callable[[argparse.ArgumentParser], None] | None = None,
+        totals: bool = False,
     ) -> None:
         self.name, self.call, self.key, self.columns, self.help = name, call, key, columns, help
+        self.arguments = arguments
+        self.totals = totals  # the table adds a total line per account
 
     def entry(self, outcome: Outcome) -> dict[str, Any]:
         """The JSON entry of one profile."""
@@ -208,13 +252,73 @@ class Command:
             rows.append({**data, "profile": outcome.name, "broker": outcome.broker})
         return rows
 
+    def total_rows(self, outcome: Outcome) -> list[dict[str, Any]]:
+        """One line per account summing its trades' money (the table form of ``history``)."""
+        if not self.totals:
+            return []
+        sums: dict[str, dict[str, Any]] = {}
+        for trade in outcome.value or []:
+            if not isinstance(trade, Trade):
+                continue
+            row = sums.setdefault(
+                trade.account,
+                {
+                    "profile": outcome.name,
+                    "broker": outcome.broker,
+                    "account": trade.account,
+                    "id": "TOTAL",
+                    "quantity": None,
+                    "currency": trade.currency,
+                    "count": 0,
+                },
+            )
+            row["count"] += 1
+            row["symbol"] = f"{row['count']} trade{'s' if row['count'] > 1 else ''}"
+            for name in ("profit", "commission", "swap", "net_profit"):
+                value = getattr(trade, name)
+                if value is not None:
+                    row[name] = str(Decimal(row.get(name) or 0) + value)
+        return list(sums.values())
+
+
+def _history_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("range")
+    group.add_argument(
+        "--since",
+        required=True,
+        type=_time,
+        metavar="WHEN",
+        help="from this date or time (ISO 8601, UTC when no offset: 2026-11-01)",
+    )
+    group.add_argument(
+        "--until", type=_time, metavar="WHEN", help="up to this date or time (default: now)"
+    )
+
+
+def _quote_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "symbols", nargs="+", metavar="SYMBOL", help="symbols as the platform spells them"
+    )
+
+
+def _time(text: str) -> Any:
+    """An argparse type: a date or time; one without an offset is UTC on the command line."""
+    try:
+        return utc_time(text if "T" not in text or _has_offset(text) else text + "Z", "time")
+    except ConfigurationError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def _has_offset(text: str) -> bool:
+    return text.endswith("Z") or "+" in text[10:] or "-" in text[10:]
+
 
 COMMANDS = {
     c.name: c
     for c in (
         Command(
             "balance",
-            balances_of,
+            _balances,
             "balances",
             BALANCE_COLUMNS,
             "balances of every account (the default command)",
@@ -223,17 +327,36 @@ COMMANDS = {
         Command("check", _login, None, CHECK_COLUMNS, "log in only: proves the configuration"),
         Command(
             "positions",
-            _each_account(lambda c, a: c.positions(a)),
+            _each_account(lambda c, a, _: c.positions(a)),
             "positions",
             POSITION_COLUMNS,
             "open positions (read only: the command line never trades)",
         ),
         Command(
             "orders",
-            _each_account(lambda c, a: c.orders(a)),
+            _each_account(lambda c, a, _: c.orders(a)),
             "orders",
             ORDER_COLUMNS,
             "open (pending) orders (read only)",
+        ),
+        Command(
+            "history",
+            _each_account(
+                lambda c, a, args: c.history(since=args.since, until=args.until, account=a)
+            ),
+            "trades",
+            HISTORY_COLUMNS,
+            "closed trades in a range, one row per trade (a journal export)",
+            _history_arguments,
+            totals=True,
+        ),
+        Command(
+            "quote",
+            _quotes,
+            "quotes",
+            QUOTE_COLUMNS,
+            "bid, ask and spread of symbols, per profile",
+            _quote_arguments,
         ),
     )
 }
@@ -247,7 +370,9 @@ def _text(value: Any) -> str:
 
 
 def _cell(column: str, value: Any) -> str:
-    # Figures come from Decimals, never from free text: printed as they are.
+    # Figures come from Decimals, never from free text; money with the currency's places.
+    if column in MONEY and value not in (None, ""):
+        return f"{Decimal(str(value)):.{MONEY_PLACES}f}"
     if column in NUMERIC:
         return "" if value is None else str(value)
     return _text(value)
@@ -296,7 +421,7 @@ def render_table(command: Command, outcomes: Sequence[Outcome]) -> str:
         rows = command.rows(outcome)
         if not rows:
             lines.append(([_text(outcome.name), _text(outcome.broker)], f"(no {command.key})"))
-        for row in rows:
+        for row in [*rows, *command.total_rows(outcome)]:
             lines.append([_cell(c, row.get(c)) or "-" for c in command.columns])
     widths = [len(h) for h in header]
     for line in lines:
@@ -403,29 +528,34 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (the options are those of each subcommand)."""
+    """The argument parser. The common options belong to each subcommand; they are listed on
+    the top level too, since they may stand before or after the command."""
     parser = argparse.ArgumentParser(
         prog="brokers",
-        description="Balances, accounts, positions and orders of DXtrade and Match-Trader "
-        "logins, many at once. "
-        "Credentials come from the environment or the env file, never from the command line.",
+        description="Balances, accounts, positions, orders, closed trades and quotes of\n"
+        "many broker logins at once. Credentials come from the environment or the env\n"
+        "file, never from the command line. The options below work before or after the\n"
+        "command: `brokers --json history --since 2026-11-01` = `brokers history --json ...`.",
         epilog=EXIT_STATUS_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"brokers {__version__}")
+    _add_common_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS.values():
-        _add_common_options(
-            sub.add_parser(
-                command.name,
-                help=command.help,
-                description=command.help[0].upper() + command.help[1:] + ".",
-                epilog=EXIT_STATUS_HELP,
-                formatter_class=argparse.RawDescriptionHelpFormatter,
-                allow_abbrev=False,
-            )
+        child = sub.add_parser(
+            command.name,
+            help=command.help,
+            description=command.help[0].upper() + command.help[1:] + ".",
+            epilog=EXIT_STATUS_HELP,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            allow_abbrev=False,
         )
+        if command.arguments is not None:
+            command.arguments(child)
+        _add_common_options(child)
+    sub.add_parser("capabilities", help="what each platform supports (a Markdown table)")
     sub.add_parser(
         "sandbox",
         add_help=False,
@@ -447,7 +577,7 @@ def normalise_argv(argv: Sequence[str]) -> list[str]:
         if token.startswith("-") and token != "-":
             index += 2 if token in _VALUE_OPTIONS else 1
             continue
-        if token in COMMANDS or token == "sandbox":
+        if token in COMMANDS or token in ("sandbox", "capabilities"):
             return [token, *argv[:index], *argv[index + 1 :]]
         return argv  # not a command: argparse will say so
     if any(token in _HELP_OPTIONS for token in argv):
@@ -516,7 +646,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         outcomes = run_each(
             args.profiles or None,
-            command.call,
+            partial(command.call, args=args),
             workers=args.workers,
             env_file=args.env_file or None,
             **_client_options(args),
@@ -535,6 +665,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     status = overall_status(outcomes)
     for outcome in outcomes:
+        if isinstance(outcome.error, RequestTimeoutError) and outcome.error.hint == (
+            RequestTimeoutError.default_hint
+        ):
+            outcome.error.hint = "The broker did not answer in time; raise --timeout or retry later"
         if outcome.error is not None:
             log.error("%s: %s: %s", outcome.name, type(outcome.error).__name__, outcome.error)
     if args.format == "json":
@@ -559,6 +693,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """The ``brokers`` command; returns the exit status (see ``EXIT_STATUS_HELP``)."""
     argv = normalise_argv(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    if argv and argv[0] == "capabilities":
+        if argv[1:]:
+            parser.error("capabilities takes no options")
+        _write(capabilities.table() + "\n")
+        return EXIT_OK
     if argv and argv[0] == "sandbox":
         try:
             return _sandbox(argv[1:])

@@ -10,12 +10,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
 from . import orders as checks
-from .base import BrokerClient, Reply, check_base_url, log, replace_error
+from .base import BrokerClient, check_base_url, log, replace_error
+from .dxtrade_market import DXMarketData
+from .dxtrade_orders import DXOrders
+from .dxtrade_wire import (
+    metrics_to_balance,
+    order_items,
+    parse_accounts,
+    parse_candles,
+    parse_history,
+    parse_instrument_limits,
+    parse_instruments,
+    parse_metrics,
+    parse_orders,
+    parse_portfolio_currency,
+    parse_positions,
+    parse_quotes,
+    parse_session_timeout,
+)
 from .exceptions import (
     AccessDeniedError,
     AccountLockedError,
@@ -23,217 +39,42 @@ from .exceptions import (
     BotProtectionError,
     BrokerError,
     ConfigurationError,
-    NetworkError,
-    OrderOutcomeUnknownError,
     OrderRejectedError,
-    RateLimitError,
     RequestRejectedError,
     ResponseError,
-    ServerError,
 )
-from .models import Account, Balance, Instrument, Order, OrderResult, Position
-from .parsing import mapping, mapping_list, money, required_money, text, to_datetime
+from .models import (
+    Account,
+    Balance,
+    Instrument,
+    Order,
+    Position,
+)
+from .parsing import mapping, mapping_list, text
 from .redaction import Secret
 from .throttle import Rate
+
+# The wire parsers are part of this module's face: users and tests parse payloads with them.
+__all__ = [
+    "DXTrade",
+    "parse_accounts",
+    "parse_candles",
+    "parse_history",
+    "parse_instruments",
+    "parse_metrics",
+    "parse_orders",
+    "parse_positions",
+    "parse_quotes",
+    "parse_session_timeout",
+]
 
 API = "/dxsca-web"
 LOGIN_PATH = f"{API}/login"
 DEFAULT_IDLE_TIMEOUT = 30 * 60.0
-# A bare number above 10 hours is taken as milliseconds: idle timeouts are minutes to hours,
-# so 60000 is far likelier one minute in ms than 16.7 hours in seconds.
-MS_THRESHOLD = 10 * 3600
-SESSION_CODE_PREFIX = "dxsca-integration-session-code:"  # seen on order codes in history
 _LOCKED_WORDS = re.compile(r"lock|block|disabl|suspend|terminat|expired", re.IGNORECASE)
-_HMS = re.compile(r"^(?:(\d+)[.:])?(\d{1,2}):(\d{2}):(\d{2}(?:\.\d+)?)$")
-_ISO = re.compile(
-    r"^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$",
-    re.IGNORECASE,
-)
 
 
-def parse_session_timeout(value: Any) -> float | None:
-    """Seconds from a login ``timeout`` in any documented form, ``None`` when unusable.
-
-    ``"00:30:00"``, ``"PT30M"``, ``1800`` (seconds) and ``1800000`` (milliseconds) all give
-    ``1800.0``. Numbers above ten hours are taken as milliseconds.
-    """
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, Decimal) and not value.is_finite():
-        return None
-    if isinstance(value, (int, float, Decimal)):
-        try:
-            seconds = float(value)
-        except OverflowError:  # an absurd integer
-            return None
-        if seconds > MS_THRESHOLD:
-            return seconds / 1000
-        return seconds if seconds > 0 else None
-    if not isinstance(value, str):
-        return None
-    value = value.strip()
-    if re.fullmatch(r"\d+(?:\.\d+)?", value):
-        return parse_session_timeout(Decimal(value))
-    if m := _HMS.match(value):
-        days, hours, minutes, seconds = (float(g) if g else 0.0 for g in m.groups())
-        total = days * 86400 + hours * 3600 + minutes * 60 + seconds
-        return total or None
-    if (m := _ISO.match(value)) and any(m.groups()):
-        days, hours, minutes, seconds = (float(g) if g else 0.0 for g in m.groups())
-        total = days * 86400 + hours * 3600 + minutes * 60 + seconds
-        return total or None
-    return None
-
-
-def parse_accounts(data: Any, login: str | None = None) -> list[Account]:
-    """Accounts from a ``GET /users`` answer: those of ``login`` (``"1210001"`` or
-    ``"1210001@default"``) when the answer lists that user, else every user's."""
-    users = mapping_list(mapping(data, "users").get("userDetails", []), "users")
-    own = [u for u in users if login and login in (text(u.get("login")), text(u.get("username")))]
-    users = own or users
-    accounts = []
-    for user in users:
-        for item in mapping_list(user.get("accounts") or [], "users"):
-            code = text(item.get("account"))
-            if code:
-                accounts.append(
-                    Account(
-                        broker="dxtrade",
-                        id=code,
-                        currency=text(item.get("baseCurrency")),
-                        status=text(item.get("accountStatus")),
-                        raw=dict(item),
-                    )
-                )
-    return accounts
-
-
-def parse_metrics(data: Any, code: str, currency: str | None) -> Balance:
-    """A :class:`Balance` from a metrics answer (the item for ``code``, else the first)."""
-    items = mapping_list(mapping(data, "metrics").get("metrics"), "metrics")
-    if not items:
-        raise ResponseError(f"the metrics answer holds no metrics for account {code!r}")
-    item = next((m for m in items if m.get("account") == code), items[0])
-    return metrics_to_balance(item, code, currency)
-
-
-def parse_portfolio_currency(data: Any, code: str) -> str | None:
-    """The currency of ``code``'s balance in a portfolio answer (``None`` when absent)."""
-    portfolios = mapping_list(mapping(data, "portfolio").get("portfolios") or [], "portfolio")
-    for portfolio in portfolios:
-        if text(portfolio.get("account")) in (None, code):
-            for item in mapping_list(portfolio.get("balances") or [], "portfolio"):
-                if text(item.get("currency")):
-                    return text(item.get("currency"))
-    return None
-
-
-def metrics_to_balance(item: Mapping[str, Any], code: str, currency: str | None) -> Balance:
-    credit = money(item, "credit")
-    return Balance(
-        broker="dxtrade",
-        account=text(item.get("account")) or code,
-        currency=currency,
-        balance=required_money(item, "balance", "metrics"),
-        equity=money(item, "equity"),
-        available=money(item, "availableFunds"),
-        margin=money(item, "margin", "maintenanceMargin"),
-        profit=money(item, "openPL", "openPl"),
-        # A metrics item without credit means the account has none (reference: real payloads).
-        credit=Decimal(0) if credit is None else credit,
-        raw=dict(item),
-    )
-
-
-def _side(item: Mapping[str, Any]) -> str | None:
-    return text(item.get("side"))
-
-
-def parse_positions(data: Any, code: str) -> list[Position]:
-    """Positions from ``GET /accounts/{acct}/positions``."""
-    items = mapping_list(mapping(data, "positions").get("positions") or [], "positions")
-    return [
-        Position(
-            broker="dxtrade",
-            account=text(item.get("account")) or code,
-            id=text(item.get("positionCode")) or "",
-            symbol=text(item.get("symbol")) or "",
-            side=_side(item) or ("SELL" if (money(item, "quantity") or 0) < 0 else "BUY"),
-            quantity=abs(required_money(item, "quantity", "positions")),
-            open_price=money(item, "openPrice"),
-            profit=money(item, "fpl"),
-            stop_loss=money(item, "stopLossPrice"),
-            take_profit=money(item, "takeProfitPrice"),
-            open_time=to_datetime(item.get("openTime")),
-            raw=dict(item),
-        )
-        for item in items
-    ]
-
-
-def order_code(value: Any) -> str | None:
-    """An order's client code without the prefix some brokers add in history."""
-    code = text(value)
-    return (
-        code[len(SESSION_CODE_PREFIX) :] if code and code.startswith(SESSION_CODE_PREFIX) else code
-    )
-
-
-def parse_order(item: Mapping[str, Any], code: str) -> Order:
-    legs = item.get("legs") if isinstance(item.get("legs"), list) else []
-    leg = legs[0] if legs and isinstance(legs[0], Mapping) else {}
-    return Order(
-        broker="dxtrade",
-        account=text(item.get("account")) or code,
-        id=text(item.get("orderId")) or order_code(item.get("orderCode")) or "",
-        symbol=text(item.get("instrument")) or text(leg.get("instrument")) or "",
-        side=_side(item) or _side(leg),
-        quantity=money(leg, "quantity") or money(item, "quantity"),
-        type=text(item.get("type")),
-        price=money(leg, "price") or money(item, "limitPrice", "stopPrice"),
-        status=text(item.get("status")),
-        client_order_id=order_code(item.get("orderCode")),
-        raw=dict(item),
-    )
-
-
-def parse_orders(data: Any, code: str) -> list[Order]:
-    """Orders from ``GET /accounts/{acct}/orders`` or the order history."""
-    items = mapping_list(mapping(data, "orders").get("orders") or [], "orders")
-    return [parse_order(item, code) for item in items]
-
-
-def parse_instruments(data: Any) -> list[Instrument]:
-    """Instruments from ``GET /instruments/query``."""
-    payload = data if isinstance(data, list) else mapping(data, "instruments").get("instruments")
-    return [
-        Instrument(
-            broker="dxtrade",
-            symbol=text(item.get("symbol")) or "",
-            description=text(item.get("description")),
-            type=text(item.get("type")),
-            currency=text(item.get("currency")),
-            min_quantity=money(item, "minQuantity", "lotSize"),
-            quantity_step=money(item, "quantityIncrement", "lotSize"),
-            raw=dict(item),
-        )
-        for item in mapping_list(payload or [], "instruments")
-    ]
-
-
-def _duplicate(exc: BaseException) -> bool:
-    """DXtrade's "Order with this id already exists": the order code is taken (409/100)."""
-    return isinstance(exc, RequestRejectedError) and exc.status == 409 and exc.code == "100"
-
-
-def _lost(exc: BrokerError) -> bool:
-    """True when a write's answer was lost: it may or may not have been executed."""
-    if isinstance(exc, (NetworkError, ServerError, RateLimitError)):
-        return True
-    return isinstance(exc, ResponseError) and exc.status is not None and 200 <= exc.status < 300
-
-
-class DXTrade(BrokerClient):
+class DXTrade(DXOrders, DXMarketData, BrokerClient):
     """A DXtrade account, logged in with username, password and domain.
 
     ``base_url`` is the broker's address, with or without ``/dxsca-web``. ``account`` is an
@@ -291,6 +132,7 @@ class DXTrade(BrokerClient):
         self._session_timeout = self.idle_timeout
         self._accounts: list[Account] | None = None
         self._portfolio_currencies: dict[str, str | None] = {}
+        self._limits: dict[tuple[str, str], Mapping[str, Any] | None] = {}
 
     @property
     def _user_label(self) -> str:
@@ -482,250 +324,40 @@ class DXTrade(BrokerClient):
         return self._read(self._account_path(code, "/positions"), parse_positions, code)
 
     def orders(self, account: str | None = None) -> list[Order]:
-        """Open (working) orders of ``account``."""
+        """Open (working) orders of ``account``; an order with IF-THEN protection shows its
+        stop loss and take profit prices."""
         code, _ = self._resolve(account)
         return self._read(self._account_path(code, "/orders"), parse_orders, code)
 
-    def instruments(self) -> list[Instrument]:
-        """The tradable instruments (symbols as ``place_order`` wants them, e.g. ``EUR/USD``)."""
-        return self._read(f"{API}/instruments/query", parse_instruments)
-
-    def find_order(self, client_order_id: str, account: str | None = None) -> Order | None:
-        """The order placed with ``client_order_id`` (its ``orderCode``), open or done."""
-        code, _ = self._resolve(account)
-        params = {"with-client-id": client_order_id}
-        history = self._read(
-            self._account_path(code, "/orders/history"), parse_orders, code, params=params
-        )
-        for order in history + self.orders(code):
-            if order.client_order_id == client_order_id:
-                return order
-        return None
-
-    def reconcile(self, error: OrderOutcomeUnknownError) -> Order | None:
-        """After :class:`~brokers.OrderOutcomeUnknownError`: the order if it was placed."""
-        if not isinstance(error, OrderOutcomeUnknownError) or not error.client_order_id:
-            raise ConfigurationError("this error holds no DXtrade order to reconcile")
-        return self.find_order(error.client_order_id, error.sent.get("account"))
-
-    def place_order(
-        self,
-        symbol: str,
-        side: str,
-        quantity: Any,
-        type: str = "MARKET",
-        price: Any = None,
-        stop_loss: Any = None,
-        take_profit: Any = None,
-        client_order_id: str | None = None,
-        *,
-        account: str | None = None,
-    ) -> OrderResult:
-        """Place an order; ``quantity`` is in **units** (10000 = 0.1 lot of EUR/USD).
-
-        Every order carries ``client_order_id`` (DXtrade's ``orderCode``; generated when not
-        given). If the answer is lost, the same order is sent once more with the same code:
-        DXtrade refuses a duplicate code, so the order is placed at most once. A stop loss or
-        take profit makes it an IF-THEN group with protective CLOSE orders.
-        """
-        code, _ = self._resolve(account)
-        kind = checks.order_type(type)
-        order_side = checks.side(side)
-        order = {
-            "account": code,
-            "orderCode": checks.client_order_id(client_order_id) or checks.new_client_order_id(),
-            "type": kind,
-            "instrument": checks.symbol(symbol),
-            "quantity": checks.amount(quantity, "quantity"),
-            "positionEffect": "OPEN",
-            "side": order_side,
-            "tif": "GTC",
-        }
-        limit = checks.check_price(kind, price)
-        if limit is not None:
-            order["limitPrice" if kind == "LIMIT" else "stopPrice"] = limit
-        protect = self._protective_orders(order, stop_loss, take_profit)
-        if protect:
-            body = {"orders": [order, *protect], "contingencyType": "IF-THEN"}
-            return self._submit(code, self._account_path(code, "/orders/group"), body, order)
-        return self._submit(code, self._account_path(code, "/orders"), order, order)
-
-    @staticmethod
-    def _protective_orders(
-        order: dict[str, Any], stop_loss: Any, take_profit: Any
-    ) -> list[dict[str, Any]]:
-        children = []
-        for kind, field, price in (
-            ("STOP", "stopPrice", stop_loss),
-            ("LIMIT", "limitPrice", take_profit),
-        ):
-            value = checks.amount(
-                price, "stop_loss" if kind == "STOP" else "take_profit", required=False
-            )
-            if value is not None:
-                children.append(
-                    {
-                        "account": order["account"],
-                        "orderCode": f"{order['orderCode']}-{'sl' if kind == 'STOP' else 'tp'}",
-                        "type": kind,
-                        "instrument": order["instrument"],
-                        "positionEffect": "CLOSE",
-                        "side": checks.opposite(order["side"]),
-                        field: value,
-                        "tif": "GTC",
-                    }
-                )
-        return children
-
-    def close_position(
-        self, position_id: str | Position, quantity: Any = None, *, account: str | None = None
-    ) -> OrderResult:
-        """Close a position (or ``quantity`` units of it) with a CLOSE market order.
-
-        Pass the :class:`~brokers.Position` itself (from :meth:`positions`) to save the
-        request that looks it up by id."""
-        if isinstance(position_id, Position):
-            position: Position | None = position_id
-            code, _ = self._resolve(account or position_id.account)
-        else:
-            code, _ = self._resolve(account)
-            position = next((p for p in self.positions(code) if p.id == str(position_id)), None)
-        if position is None:
-            raise OrderRejectedError(
-                f"position {position_id} is not open on {code}", broker=self.broker
-            )
-        amount = checks.amount(quantity, "quantity", required=False) or position.quantity
-        if amount > position.quantity:
-            raise ConfigurationError(
-                f"quantity {amount} exceeds the position's {position.quantity}"
-            )
-        order = {
-            "account": code,
-            "orderCode": checks.new_client_order_id(),
-            "type": "MARKET",
-            "instrument": position.symbol,
-            "quantity": amount,
-            "positionEffect": "CLOSE",
-            "positionCode": position.id,
-            "side": checks.opposite(position.side),
-            "tif": "GTC",
-        }
-        return self._submit(code, self._account_path(code, "/orders"), order, order)
-
-    def cancel_order(self, order_id: str | Order, *, account: str | None = None) -> OrderResult:
-        """Cancel a working order (by order id, client order id or the
-        :class:`~brokers.Order`), with its ETag as ``If-Match`` as the platform asks."""
-        if isinstance(order_id, Order):
-            account = account or order_id.account
-            order_id = order_id.client_order_id or order_id.id
-        code, _ = self._resolve(account)
-        path = self._account_path(code, f"/orders/{quote(str(order_id), safe='')}")
-        etag = self._call("GET", path).headers.get("ETag")
-        try:
-            reply = self._call(
-                "DELETE", path, headers={"If-Match": etag} if etag else None, write=True
-            )
-        except BrokerError as exc:
-            if _lost(exc):
-                raise OrderOutcomeUnknownError(
-                    f"the answer to cancelling order {order_id} was lost",
-                    sent={"account": code, "cancel": str(order_id)},
-                    broker=self.broker,
-                    method="DELETE",
-                    path=path,
-                ) from exc
-            raise
-        return self._result(code, {"orderCode": str(order_id)}, reply, status="CANCELED")
-
-    # ------------------------------------------------------- order plumbing
-
-    def _submit(
-        self, code: str, path: str, body: dict[str, Any], order: dict[str, Any]
-    ) -> OrderResult:
-        """POST an order; after a lost answer, send it once more with the same orderCode.
-
-        The platform refuses a second order with the same code (409/100), so the resend
-        cannot double the order. Whatever the resend meets other than an answer or that
-        refusal, the first may have been executed: the outcome is unknown."""
-        try:
-            return self._placed(code, order, path, self._call("POST", path, json=body, write=True))
-        except BrokerError as exc:
-            if _duplicate(exc):  # the caller's own client_order_id, already used: placed
-                return self._already_placed(code, order["orderCode"])
-            if not _lost(exc):
-                raise
-            lost = exc
-        self._wait_before_resend(lost)
-        try:
-            return self._placed(code, order, path, self._call("POST", path, json=body, write=True))
-        except Exception as exc:  # whatever happens now, the first may have been executed
-            if _duplicate(exc):
-                return self._already_placed(code, order["orderCode"])
-            raise OrderOutcomeUnknownError(
-                f"the answer to order {order['orderCode']} was lost ({type(lost).__name__}) "
-                f"and resending it with the same code gave {type(exc).__name__}: "
-                f"{exc.message if isinstance(exc, BrokerError) else 'an unexpected error'}",
-                sent=self._summary(body),
-                client_order_id=order["orderCode"],
-                broker=self.broker,
-                method="POST",
-                path=path,
-            ) from exc
-
-    def _already_placed(self, code: str, order_code: str) -> OrderResult:
-        """The platform says ``order_code`` exists: the result, looked up when possible."""
-        try:
-            placed = self.find_order(order_code, code)
-        except BrokerError as exc:  # it is placed all the same; say so without the details
-            log.warning(
-                "%s: order %s is placed but its lookup failed: %s", self.broker, order_code, exc
-            )
-            placed = None
-        return OrderResult(
+    def _open_orders(self, code: str) -> tuple[list[Mapping[str, Any]], str]:
+        """The open-orders list and its ETag, which PUT and DELETE must send as ``If-Match``
+        (sheet §7.3, §7.5). Read again once when the ETag is missing; never go without it."""
+        path = self._account_path(code, "/orders")
+        for _ in range(2):
+            reply = self._call("GET", path)
+            etag = reply.headers.get("ETag")
+            if etag and reply.data is not None:
+                with self._parsing("GET", path):
+                    return order_items(reply.data), etag
+            log.info("%s: the open-orders answer had no ETag or body; reading again", self.broker)
+        raise ResponseError(
+            "the open-orders answer carries no ETag, so the change cannot be sent with the "
+            "If-Match the platform requires",
             broker=self.broker,
-            account=code,
-            order_id=placed.id if placed else None,
-            client_order_id=order_code,
-            status=placed.status if placed else None,
-            already_placed=True,
-            raw=dict(placed.raw) if placed else {},
+            method="GET",
+            path=path,
+            hint="nothing was changed; try again later",
         )
 
-    def _placed(self, code: str, order: dict[str, Any], path: str, reply: Reply) -> OrderResult:
-        """The result of a placement; an answer without an order id counts as lost."""
-        result = self._result(code, order, reply)
-        if result.order_id is None:
-            raise ResponseError(
-                "the order answer holds no orderId",
-                broker=self.broker,
-                status=reply.status,
-                method="POST",
-                path=path,
-            )
-        return result
-
-    def _wait_before_resend(self, lost: BrokerError) -> None:
-        # After a 429 (or a 5xx that says when), give the platform the time it asks for.
-        if isinstance(lost, (RateLimitError, ServerError)):
-            self.retry.sleep(self.retry.wait_for(1, lost))
-
-    @staticmethod
-    def _summary(body: dict[str, Any]) -> dict[str, Any]:
-        orders = body.get("orders", [body])
-        return {"account": orders[0].get("account"), "orders": [dict(o) for o in orders]}
-
-    def _result(
-        self, code: str, order: dict[str, Any], reply: Reply, status: str = "ACCEPTED"
-    ) -> OrderResult:
-        data = reply.data if isinstance(reply.data, Mapping) else {}
-        responses = data.get("orderResponses")
-        first = responses[0] if isinstance(responses, list) and responses else data
-        first = first if isinstance(first, Mapping) else {}
-        return OrderResult(
-            broker=self.broker,
-            account=code,
-            order_id=text(first.get("orderId")),
-            client_order_id=order.get("orderCode"),
-            status=status,
-            raw=dict(data),
-        )
+    def instruments(self, account: str | None = None) -> list[Instrument]:
+        """The tradable instruments (symbols as ``place_order`` wants them, e.g. ``EUR/USD``),
+        with ``account``'s order size limits in units where the platform gives them
+        (Instrument Details); ``lot_size`` is the units in one lot."""
+        code, _ = self._resolve(account)
+        path = self._account_path(code, "/instruments/query")
+        try:
+            limits = self._read(path, parse_instrument_limits)
+        except (RequestRejectedError, ResponseError) as exc:  # no details here: limits unknown
+            log.info("%s: no instrument details for %s: %s", self.broker, code, exc)
+            limits = {}
+        return self._read(f"{API}/instruments/query", parse_instruments, limits)

@@ -53,7 +53,7 @@ from .matchtrade_wire import (
     parse_login,
     parse_orders,
     parse_positions,
-    parse_quotes,
+    parse_quotations,
     parse_trading_account,
     shows,
     token_lifetime,
@@ -87,7 +87,7 @@ __all__ = [  # the client, and the wire parsers it re-exports from brokers.match
     "parse_login",
     "parse_orders",
     "parse_positions",
-    "parse_quotes",
+    "parse_quotations",
     "parse_trading_account",
     "token_lifetime",
 ]
@@ -414,10 +414,11 @@ class MatchTrade(BrokerClient):
     ) -> OrderResult:
         """Close a position, or ``quantity`` lots of it. Pass the :class:`~brokers.Position`
         itself (from :meth:`positions`) to save the request that looks it up by id."""
-        if isinstance(position_id, Position):
-            position, account = position_id, account or position_id.account
+        ref = self._position_ref(position_id)
+        if isinstance(ref, Position):
+            position, account = ref, account or ref.account
         else:
-            position = self._find(self.positions(account), position_id, "position")
+            position = self._find(self.positions(account), ref, "position", account)
         amount = checks.amount(quantity, "quantity", required=False)
         if amount is not None and amount > position.quantity:
             raise ConfigurationError(
@@ -446,10 +447,11 @@ class MatchTrade(BrokerClient):
     def cancel_order(self, order_id: str | Order, *, account: str | None = None) -> OrderResult:
         """Cancel a pending order. Pass the :class:`~brokers.Order` itself (from
         :meth:`orders`) to save the request that looks it up by id."""
-        if isinstance(order_id, Order):
-            order, account = order_id, account or order_id.account
+        ref = self._order_ref(order_id)
+        if isinstance(ref, Order):
+            order, account = ref, account or ref.account
         else:
-            order = self._find(self.orders(account), order_id, "pending order")
+            order = self._find(self.orders(account), ref, "order", account)
         body = {
             "instrument": order.symbol,
             "id": order.id,
@@ -487,10 +489,11 @@ class MatchTrade(BrokerClient):
             raise ConfigurationError(
                 "modify_order needs a price, quantity, stop_loss or take_profit"
             )
-        if isinstance(order, Order):
-            current, account = order, account or order.account
+        ref = self._order_ref(order)
+        if isinstance(ref, Order):
+            current, account = ref, account or ref.account
         else:
-            current = self._find(self.orders(account), order, "pending order")
+            current = self._find(self.orders(account), ref, "order", account)
         want = {
             "price": new_price or current.price,
             "quantity": new_quantity or current.quantity,
@@ -537,10 +540,11 @@ class MatchTrade(BrokerClient):
         levels = self._levels(stop_loss, take_profit)
         if not levels:
             raise ConfigurationError("set_protection needs stop_loss or take_profit")
-        if isinstance(position, Position):
-            current, account = position, account or position.account
+        ref = self._position_ref(position)
+        if isinstance(ref, Position):
+            current, account = ref, account or ref.account
         else:
-            current = self._find(self.positions(account), position, "position")
+            current = self._find(self.positions(account), ref, "position", account)
         want = {
             "stop_loss": levels.get("stop_loss", current.stop_loss),
             "take_profit": levels.get("take_profit", current.take_profit),
@@ -643,14 +647,19 @@ class MatchTrade(BrokerClient):
         params = {"symbols": ",".join(wanted)}
         reply = self._call("GET", path, params=params, account=trading.account.id)
         with self._parsing("GET", path):
-            found, missing = parse_quotes(reply.data, wanted)
+            answer = parse_quotations(reply.data)
+        found: dict[str, Quote] = {}
+        for quote in answer:  # by symbol or alias, never by position (sheet §4.1)
+            for key in (quote.symbol, text(quote.raw.get("alias"))):
+                found.setdefault(key or "", quote)
+        missing = [s for s in wanted if s not in found]
         if missing:
             raise ConfigurationError(
                 f"no quote for {', '.join(missing)}: not a symbol of account {trading.account.id}",
                 broker=self.broker,
                 hint="instruments() lists the symbols exactly as this broker spells them",
             )
-        return Records(found)
+        return Records(found[s] for s in wanted)
 
     def candles(
         self,
@@ -723,10 +732,11 @@ class MatchTrade(BrokerClient):
                 return [bars[t] for t in sorted(bars)]
             low = high
 
-    def _find(self, items: list[Any], item_id: str, what: str) -> Any:
+    def _find(self, items: list[Any], item_id: str, what: str, account: str | None) -> Any:
         found = next((i for i in items if i.id == str(item_id)), None)
         if found is None:
-            raise OrderRejectedError(f"{what} {item_id} is not open", broker=self.broker)
+            label = account or self._resolve(None).account.id
+            raise self._not_open(what, item_id, label, [i.id for i in items])
         return found
 
     def _mutate(

@@ -240,35 +240,35 @@ def _quote_time(item: Mapping[str, Any]) -> Any:
     return to_datetime(seconds * 1000) if seconds is not None and seconds > 0 else None
 
 
-def parse_quotes(data: Any, symbols: list[str]) -> tuple[list[Quote], list[str]]:
-    """``(quotes in the order of symbols, symbols the answer lacks)`` from ``quotations``.
-
-    The answer is a top-level array or ``{"quotations": [...]}``; entries are matched by
-    ``symbol`` (or ``alias``), never by position: unknown symbols are left out (sheet §4.1)."""
-    found: dict[str, Mapping[str, Any]] = {}
-    for item in _items(data, "quotations", "quotations"):
-        for key in (text(item.get("symbol")), text(item.get("alias"))):
-            if key and key not in found:
-                found[key] = item
-    quotes = [
+def parse_quotations(data: Any) -> list[Quote]:
+    """Quotes from ``GET quotations``: a top-level array or ``{"quotations": [...]}`` (sheet
+    §4.1, §7); prices strings or numbers; entries in the answer's order (match them by
+    ``symbol`` or ``alias``, never by position: unknown symbols are left out)."""
+    return [
         Quote(
             broker="matchtrade",
-            symbol=text(found[s].get("symbol")) or s,
-            bid=money(found[s], "bid"),
-            ask=money(found[s], "ask"),
-            time=_quote_time(found[s]),
-            raw=dict(found[s]),
+            symbol=text(item.get("symbol")) or text(item.get("alias")) or "",
+            bid=money(item, "bid"),
+            ask=money(item, "ask"),
+            time=_quote_time(item),
+            raw=dict(item),
         )
-        for s in symbols
-        if s in found
+        for item in _items(data, "quotations", "quotations")
     ]
-    return quotes, [s for s in symbols if s not in found]
 
 
-def parse_candles(data: Any, symbol: str, timeframe: str) -> list[Candle]:
+def parse_candles(
+    data: Any, symbol: str | None = None, timeframe: str | None = None
+) -> list[Candle]:
     """Candles from ``GET candles``, oldest first whatever order the answer has (sheet §4.1:
-    ``time`` = the open time in epoch ms; values JSON numbers or strings)."""
+    ``time`` = the open time in epoch ms; values JSON numbers or strings). ``symbol`` and
+    ``timeframe`` (a shared name) default to the answer's ``symbol`` and ``interval``."""
     items = _items(data, "candles", "candles")
+    echo = data if isinstance(data, Mapping) else {}
+    symbol = symbol or text(echo.get("symbol")) or ""
+    if timeframe is None:
+        interval = text(echo.get("interval"))
+        timeframe = next((k for k, v in INTERVALS.items() if v == interval), interval or "")
     candles = []
     for item in items:
         opened = to_datetime(money(item, "time"))

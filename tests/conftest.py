@@ -1,7 +1,8 @@
 """Shared fixtures: a fresh loopback sandbox, clients wired to it, and the secret guard.
 
 Every test captures the ``brokers`` logs at DEBUG; the ``_no_secrets_in_logs`` guard fails
-the test if a password or any token the sandbox saw appears in them.
+the test if a password or any token the sandbox saw appears in them. The ``_conformance`` guard
+fails it if a client sent a request that ``tests/conformance/`` does not allow.
 """
 
 from __future__ import annotations
@@ -14,8 +15,21 @@ import pytest
 import brokers
 from brokers.sandbox import DX_PASSWORD, MT_BROKER_ID, MT_PASSWORD, Sandbox
 
+from .conformance import hook
+
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_HEADERS = ("authorization", "auth-trading-api", "cookie")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", hook.MARKER)
+    hook.install()
+
+
+@pytest.fixture(autouse=True)
+def _conformance(request):
+    """Fails a test whose client sent a request the documentation does not define."""
+    yield from hook.guard(request)
 
 
 class Sleeps(list):

@@ -443,7 +443,7 @@ def test_modify_order_rejected_by_the_platform(sandbox, mt):
 
 
 def test_modify_order_unknown_id(sandbox, mt):
-    with pytest.raises(brokers.OrderRejectedError, match="not open"):
+    with pytest.raises(brokers.ConfigurationError, match="no open order has the id 'W1234'"):
         mt().modify_order("W1234", price="2300")
     assert sandbox.count(PENDING_EDIT) == 0
 

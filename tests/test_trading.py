@@ -120,9 +120,18 @@ def test_unknown_symbol_is_rejected(venue):
         venue.make().place_order("NOT-A-SYMBOL", "BUY", venue.quantity)
 
 
-def test_closing_a_position_that_is_not_open(venue):
-    with pytest.raises(brokers.OrderRejectedError, match="not open"):
-        venue.make().close_position("999999")
+def test_an_unknown_id_is_the_same_error_for_close_and_cancel_on_every_platform(venue):
+    client = venue.make()
+    for call in (client.close_position, client.cancel_order):
+        with pytest.raises(brokers.ConfigurationError, match=r"no open .* has the id '999999'"):
+            call("999999")
+
+
+def test_an_order_result_is_not_taken_for_a_position(venue):
+    client = venue.make()
+    placed = client.place_order(venue.symbol, "BUY", venue.quantity)
+    with pytest.raises(brokers.ConfigurationError, match="pass a Position"):
+        client.close_position(placed)
 
 
 # ------------------------------------------------- never an order twice
@@ -194,19 +203,21 @@ def test_401_on_a_write_is_not_replayed(sandbox, venue):
 # ------------------------------------------------------ platform specifics
 
 
-def test_dxtrade_cancel_sends_the_orders_etag(sandbox, dx):
+def test_dxtrade_cancel_sends_the_open_orders_etag(sandbox, dx):
     client = dx()
     placed = client.place_order("EUR/USD", "BUY", "10000", type="LIMIT", price="1.01")
     client.cancel_order(placed.client_order_id)
     lookup, cancel = sandbox.requests[-2:]
+    assert lookup.method == "GET" and lookup.path.endswith("/orders")
     assert cancel.method == "DELETE" and cancel.headers["if-match"]
-    assert lookup.method == "GET" and lookup.path == cancel.path
+    assert cancel.path.endswith("/orders/" + placed.client_order_id)
 
 
-def test_dxtrade_cancel_of_a_final_order_is_rejected(dx):
+def test_dxtrade_cancel_of_an_order_that_closed_meanwhile_is_rejected(sandbox, dx):
     client = dx()
     placed = client.place_order("EUR/USD", "BUY", "10000", type="LIMIT", price="1.01")
-    client.cancel_order(placed.client_order_id)
+    body = {"errorCode": "1005", "description": "Reference order is closed"}
+    sandbox.fault("/dxsca-web/accounts/*/orders/*", method="DELETE", status=409, json=body)
     with pytest.raises(brokers.OrderRejectedError) as info:
         client.cancel_order(placed.client_order_id)
     assert info.value.code == "1005"
@@ -330,8 +341,9 @@ def test_closing_and_cancelling_with_the_objects_saves_the_lookup(sandbox, venue
     client.cancel_order(order)
     assert client.positions() == [] and client.orders() == []
     reads = [r for r in sandbox.requests[:-2] if r.method == "GET"]
-    # No positions/orders list was read to find them (DXtrade still reads the order's ETag).
-    assert [r.path.rsplit("/", 2)[-2] for r in reads] == (
+    # No positions list was read to find the position (DXtrade reads the open orders, whose
+    # ETag the cancel must send as If-Match).
+    assert [r.path.rsplit("/", 1)[-1] for r in reads] == (
         ["orders"] if venue.name == "dxtrade" else []
     )
 

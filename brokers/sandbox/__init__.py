@@ -81,51 +81,134 @@ Admin routes (not recorded, not faulted, no latency)
 ----------------------------------------------------
 ``GET /_sandbox/stats`` → stats; ``POST /_sandbox/clear``; ``POST /_sandbox/config``
 ``{"latency": 0.1}``; ``POST /_sandbox/expire`` (optional ``{"refresh": true}``);
-``POST /_sandbox/reset``. Each POST answers ``{"ok": true}``.
+``POST /_sandbox/reset``. Each POST answers ``{"ok": true}``. ``POST /_sandbox/<platform>/<action>``
+calls that platform state's ``admin(action, payload)`` (404 when it has none, 400 on a bad
+payload): ``/_sandbox/dxtrade/quote`` ``{"symbol", "bid", "ask"}`` moves a DXtrade quote.
 
 Seed data
 ---------
-DXtrade (domain ``DX_DOMAIN``, password ``DX_PASSWORD`` for every user, ``DX_USERS``):
-``default:1210001`` USD (one XAU/USD position), ``default:1210002`` EUR (one EUR/USD position),
-``default:1210003`` GBP (flat). Instruments and quotes (bid/ask): EUR/USD 1.08500/1.08510, GBP/USD
-1.27000/1.27015, XAU/USD 2400.10/2400.50, BTCUSD 65000.00/65050.00.
+DXtrade (domain ``DX_DOMAIN``, password ``DX_PASSWORD`` for every user, ``DX_USERS``; SSO token
+``seed.DX_SSO_TOKEN``): ``default:1210001`` USD (one XAU/USD position), ``default:1210002`` EUR
+(one EUR/USD position), ``default:1210003`` GBP (flat). Instruments and initial quotes
+(bid/ask): EUR/USD 1.08500/1.08510, GBP/USD 1.27000/1.27015 (lotSize 100000, orders 1000 to
+10,000,000 units in steps of 1000), XAU/USD 2400.10/2400.50 (lotSize 100, 1..10000 step 1),
+BTCUSD 65000.00/65050.00 (lotSize 1, 0.01..100 step 0.01). History dated relative to the reset
+(``seed.DX_CLOSED_TRADES`` etc.): 1210001 has five closed trades over the past three weeks
+(an OPEN and a CLOSE order each, with fills, SETTLEMENT and some COMMISSION), one cancelled
+LIMIT and a deposit; 1210003 one closed trade; every account a deposit; 1210002 a MARGIN_CALL
+event. Candles are deterministic (a smooth function of symbol and time around the seed bid).
 
 Match-Trader (``MT_BROKER_ID``, ``MT_PASSWORD``, ``MT_USERS``): 700001 USD and 700002 EUR share
 one systemUuid, 700003 USD is on another. Symbols ``EURUSD.``, ``GBPUSD.``, ``XAUUSD.`` with the
 same quotes; volume 0.01..100 step 0.01, leverage 100.
 
-Fills happen at the static quote (buy at ask, sell at bid) and are marked at the other side, so a
-new position starts with a small spread loss: equity and margin move when positions open, and the
-P/L share is booked into the balance when they close (no currency conversion: P/L in the quote
-currency is booked 1:1). Limit/stop orders never trigger.
+Fills happen at the quote (buy at ask, sell at bid) and are marked at the other side, so a new
+position starts with a small spread loss: equity and margin move when positions open, and the P/L
+is booked into the balance when they close (no currency conversion: P/L in the quote currency is
+booked 1:1). Match-Trader quotes are static and its limit/stop orders never trigger; DXtrade
+quotes move with ``sb.dxtrade.set_quote(symbol, bid, ask)`` (or the admin route), which fills the
+STOP/LIMIT orders the new quote reaches (buy on ask, sell on bid; also checked right after a
+placement or modify, so a marketable order fills at once).
 
 DXtrade routes and settings (``sb.dxtrade``)
 --------------------------------------------
-Routes: ``POST /login`` ``/ping`` ``/logout``; ``GET /users``, ``/users/{login%40domain}``;
-``GET /accounts/{acct}/metrics`` and ``/accounts/metrics?accounts=a,b`` (``include-positions``);
-``GET /accounts/{acct}/positions|portfolio|orders`` (also ``/accounts/...?accounts=``) with ETag
-and 304 on ``If-None-Match``; ``GET /accounts/{acct}/orders/{orderCode}`` (ETag);
-``GET|POST /accounts/{acct}/orders/history`` (filters ``with-client-id``,
-``with-order-id``, ``in-status``, ``for-instrument``, ``of-type``, ``side``, ``limit``);
-``POST /accounts/{acct}/orders``; ``DELETE /accounts/{acct}/orders/{orderCode}``;
-``GET /instruments/query``, ``/instruments/{symbol}``, ``/instruments/type/{type}``,
-``/accounts/{acct}/instruments/query|{symbol}``. Account codes may be percent-encoded or raw.
-Unknown paths → 404 HTML; a known path with another method → 405.
+Written from ``shared/reference/dxtrade-api.md`` (§ = its sections); modules ``dxtrade.py``
+(sessions, users, metrics, positions), ``dxtrade_orders.py`` (list, place, execute),
+``dxtrade_modify.py`` (cancel, modify), ``dxtrade_history.py``, ``dxtrade_market.py``.
+
+Routes: ``POST /login`` ``/loginByToken`` ``/ping`` ``/logout``; ``GET /users``,
+``/users/{login%40domain}``; ``GET /accounts/{acct}/metrics`` and ``/accounts/metrics?accounts=``
+(``include-positions``); ``GET /accounts/{acct}/positions|portfolio|orders`` (also
+``/accounts/...?accounts=``) with ETag and 304 on ``If-None-Match``; ``GET
+/accounts/{acct}/orders/{order}`` (client code, system orderCode or orderId; own ETag);
+``POST /accounts/{acct}/orders`` (a single order or a group ``{"orders": [...],
+"contingencyType": "IF-THEN"|"OCO"}``); ``PUT /accounts/{acct}/orders`` (modify);
+``DELETE /accounts/{acct}/orders/{orderCode}`` (client code or system orderCode, not the
+orderId); ``DELETE /accounts/{acct}/orders/group?order-codes=&contingency-type=``;
+``GET|POST /accounts/{acct}/orders/history`` and ``/accounts/orders/history?accounts=``;
+``GET /accounts/{acct}/transfers``, ``/accounts/transfers?accounts=``; ``GET
+/accounts/{acct}/events``, ``/accounts/events?accounts=``; ``GET /instruments/query``
+(``symbols=`` comma list with ``*``), ``/instruments/{symbol}``, ``/instruments/type/{type}``;
+``GET /accounts/{acct}/instruments/query|type/{type}|{symbol}`` (Instrument Details);
+``POST /marketdata``; ``GET|POST /conversionRates``. Account codes may be percent-encoded or
+raw. Unknown paths → 404 HTML; a known path with another method → 405 HTML with ``Allow`` (so
+``POST /accounts/{acct}/orders/group`` is 405: groups are placed at ``/orders``).
+
+Orders (§7.1-§7.5). An Order's ``clientOrderId`` is the ``orderCode`` the client sent; its own
+``orderCode`` is the system chain code ``"<n>:<client code>"``; ``orderId`` is a number. Prices
+are in ``legs[0].price``; an OPEN leg's ``positionCode`` is the order's own id (the code of the
+position its fill opens). A CLOSE STOP/LIMIT without quantity shows the position's quantity.
+Group members in the open-orders list carry ``links`` (``PARENT``/``CHILD``/``OCO``,
+``linkedOrder`` = the system orderCode); history orders never do. Placing validates (400/33
+malformed, 400/101 bad client code, 409/100 duplicate, 400/32 unknown instrument); IF-THEN: a
+parent OPEN with quantity, children CLOSE STOP/LIMIT, opposite side, quantity 0/omitted, GTC,
+same instrument (400/33); OCO: two OPEN orders of equal quantity. IF-THEN children are
+``ACCEPTED`` (inactive) until the parent fills, then ``WORKING`` protective CLOSE orders of the
+new position (its code = the parent's orderId); an OCO fill cancels the other member. CLOSE
+orders need a top-level ``positionCode`` (400/33; unknown position → 409/33); a STOP/LIMIT
+CLOSE with a quantity → 400/33 "Closing STOP/LIMIT orders should not have specified quantity";
+a MARKET CLOSE without quantity closes the whole position. When a position closes, its
+protective orders are cancelled. Pre-trade rejections (409, ``pre_trade_code``): quantity below
+``minOrderSize``, above ``maxOrderSize`` or off ``minOrderSizeIncrement``; ``tradingStatus`` NO
+(or CLOSE_ONLY for OPEN orders); ``reject_orders``. Cancel: ``If-Match`` required (403/99),
+the orders-list ETag or the order's own ETag (``etag_sources``) or ``*``, else 412/99; final →
+409/1005; an IF-THEN parent takes its inactive children along; answer an Order Response with
+the new list ``ETag``. The group cancel cancels every active member of the group (IF-THEN:
+parent first; bad/missing parameters 400/32). Modify: the complete order (or the whole group)
+found by ``orderCode`` (client or system code; unknown 404/2, final 409/1005); a changed
+``type``/``side``/``instrument``/``positionEffect``/``positionCode`` or group membership → 409
+(``immutable_code``); prices, quantity, tif/expireDate replaced (size limits apply), version and
+ETag bumped; answer an Order Response (a list for a group) with the new ``ETag``; a single PUT
+of an IF-THEN entry cancels its children. Every change is an execution (``executions[]``);
+fills book ``SETTLEMENT`` (closes) and ``COMMISSION`` (``commission_rate``) cash transactions,
+also listed as trade-originated cash transfers (no ``transferCode``).
+
+History (§7.6): every order of the account (open ones too), newest first, filters
+``with-client-id``, ``with-order-id``, ``in-status``, ``of-type`` (any case), ``side``,
+``for-instrument``, ``issued-|completed-|transaction-from|to``, ``period``
+(today|previous-day|week|previous-week, calendar UTC), ``at-least-|at-most-version`` (comma
+values OR-ed); then ``page``/``page-size``, then ``limit``; at most ``history_page_size``
+orders per answer with ``nextPageTransactionTime`` = the first order left out (repeat with
+``transaction-to``). POST takes the parameters in the query or as a JSON object. Transfers:
+``{"cashTransfers": [...]}`` oldest first, ``of-type``, ``time-from``/``time-to``, ``period``,
+``start-from``, ``limit`` (≤ ``list_max``). Events: ``{"accountEvents": [...]}`` (no
+timestamps, ETag), ``from-time``/``to-time`` and ``time-from``/``time-to``, ``of-type``,
+``start-from``, ``limit``; helper ``add_account_event(account, type, threshold, actual)``.
+
+Market data (§7.7): ``{"events": [...]}``; Quote ``time`` in whole seconds; Candle needs
+``fromTime``/``toTime`` (400/33), ``candleType`` in ``m 5m 15m 30m h 2h 4h d w mo`` (400/32),
+``count`` (default ``candle_default_count``, capped at ``candle_max_count``); candles starting
+inside the window and complete by now, the earliest ``count``, ``time`` = start, bid prices.
+Unknown symbol → 400/32. Conversion rates (§7.8): ``toCurrency`` (required, 400/32),
+``fromCurrency`` optional (query or POST JSON body) → ``{"conversionRates": [...]}`` from mid
+quotes (USD, EUR, GBP, XAU, BTC).
 
 Errors are ``{"errorCode": "<code>", "description": ...}``: login 401/3 bad credentials, 500/110
-empty body; 401/1 missing/unknown/expired token; 404/2 foreign or unknown account/order; 400/32
-unknown instrument or missing ``accounts``; 400/33 malformed order; 409/100 duplicate orderCode;
-409/33 CLOSE of an unknown position; 409/29 ``reject_orders``; cancel 403/99 without If-Match,
-409/1005 final order, 412/99 stale If-Match (the order's ETag, the open-orders list ETag and
-``*`` are accepted). A rejected placement leaves no order behind.
+empty body; 401/1 missing/unknown/expired token; 404/2 foreign or unknown account/order.
 
-Settings: ``session_timeout`` (1800 s, idle, reset by every request); ``timeout_format`` ``"hms"``
-(default) | ``"iso"`` | ``"seconds"`` | ``"ms"`` | ``"absent"``; ``pl_spelling`` ``"openPL"`` |
-``"openPl"``; ``margin_field`` ``"margin"`` | ``"maintenanceMargin"``; ``numbers_as_strings``
-(metrics money as strings); ``error_code_int``; ``omit_fields`` (metric names to leave out);
-``ping_empty``; ``logout_status`` (200 → ``{}``, 204 → empty); ``require_if_match`` (True);
-``locked`` (usernames → 401/3 "Account is locked"); ``rest_disabled`` (usernames → 403/2 "REST
-API access is disabled"); ``reject_orders`` (text → 409/29 on every placement while set).
+Settings: ``session_timeout`` (1800 s, idle, reset by every request); ``timeout_format``
+``"hms"`` (default) | ``"iso"`` | ``"seconds"`` | ``"ms"`` | ``"absent"``; ``pl_spelling``
+``"openPL"`` | ``"openPl"``; ``margin_field`` ``"margin"`` | ``"maintenanceMargin"``;
+``numbers_as_strings`` (metrics money as strings); ``error_code_int``; ``omit_fields`` (metric
+names to leave out); ``ping_empty``; ``logout_status`` (200 → ``{}``, 204 → empty);
+``empty_login_status`` (500 → 500/110, 400 → 400/33); ``require_user_agent`` (False; empty
+``User-Agent`` → 403); ``locked`` (usernames → 401/3 "Account is locked"); ``rest_disabled``
+(usernames → 403/2). Orders: ``require_if_match`` (True); ``etag_sources`` ({"list",
+"order"}); ``modify_etag`` (True: writes answer the new list ETag); ``reject_orders`` (text →
+409 on every placement while set); ``pre_trade_code`` ("29"); ``immutable_code`` ("33");
+``order_code_style`` ``"number"`` (``"<n>:<code>"``) | ``"session"``
+(``"dxsca-integration-session-code:<code>"``); ``group_answer_list`` (False: bare list of
+Order Responses when True); ``cancel_empty`` (False: cancels answer 200 with no body when
+True); ``reject_close_quantity`` (True); ``market_gtc_only`` (False: MARKET with tif other than
+GTC → 400/33 when True); ``single_put_drops_children`` (True); ``commission_rate`` (0, a
+fraction of the notional per fill); ``instrument_details`` ({symbol: {field: value}} overriding
+Instrument Details, e.g. ``{"XAU/USD": {"tradingStatus": "CLOSE_ONLY"}}``). History:
+``history_page_size`` (50); ``history_oldest_first`` (False); ``history_last_page``
+``"absent"`` | ``"empty"`` | ``"null"``; ``list_max`` (1000); ``events_time_spelling``
+``"both"`` | ``"from-time"`` | ``"time-from"``. Market data: ``marketdata_requires_account``
+(False); ``marketdata_events_type`` (False); ``marketdata_millis`` (False: candle times in whole
+seconds); ``candle_default_count`` (100); ``candle_max_count`` (1000); ``candle_order``
+``"asc"`` | ``"desc"``; ``conversion_single`` (False); ``conversion_post_405`` (False).
 
 Match-Trader routes and settings (``sb.matchtrade``)
 ----------------------------------------------------

@@ -1,22 +1,43 @@
-"""DXtrade DXSCA emulator: state, settings and the routes under ``/dxsca-web``.
+"""DXtrade DXSCA emulator: state, settings, dispatch and the session/account routes.
 
-Every answer follows ``shared/reference/dxtrade-api.md`` ("Emulator checklist"): money as JSON
-numbers with exact digits, ``errorCode`` as a JSON string, HTML 404 for unknown paths.
+Every answer follows ``shared/reference/dxtrade-api.md`` (the "sheet"; § = its sections; its
+"Emulator checklist" §12 is the minimum): money as JSON numbers with exact digits, ``errorCode``
+as a JSON string, HTML 404 for unknown paths. Orders live in ``dxtrade_orders.py`` (list, place,
+execute), ``dxtrade_modify.py`` (cancel, modify), ``dxtrade_history.py`` (history, transfers,
+events) and ``dxtrade_market.py`` (instruments, market data, conversion rates).
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
-from fnmatch import fnmatchcase
 from typing import Any
 
 from . import seed
+from .dxtrade_history import HistoryMixin
+from .dxtrade_market import MarketMixin
+from .dxtrade_model import (
+    CENT,
+    ZERO,
+    Account,
+    AccountEvent,
+    CashTx,
+    DXError,
+    Execution,
+    Order,
+    Position,
+    Session,
+    Transfer,
+    bad_param,
+    etag_of,
+    iso,
+    not_found,
+)
+from .dxtrade_modify import ModifyMixin
+from .dxtrade_orders import OrdersMixin
 from .wire import (
     RecordedRequest,
     Response,
@@ -26,118 +47,18 @@ from .wire import (
     method_not_allowed,
     not_found_html,
     stringify_decimals,
-    to_decimal,
 )
 
 PREFIX = "/dxsca-web"
-ZERO = Decimal("0")
-CENT = Decimal("0.01")
 TIMEOUT_FORMATS = ("hms", "iso", "seconds", "ms", "absent")
-ORDER_TYPES = ("MARKET", "LIMIT", "STOP")
-TIFS = ("DAY", "GTC", "IOC", "FOK", "GTD")
 _T0 = 1767348000.0  # 2026-01-02T10:00:00Z: registration / seed position time
+_SEED_ORDER_ID = 50001  # seeded history; live orders start after 63649
 
-
-class DXError(Exception):
-    """A DXtrade error answer: HTTP status, errorCode and description."""
-
-    def __init__(self, status: int, code: str, description: str) -> None:
-        super().__init__(description)
-        self.status = status
-        self.code = code
-        self.description = description
-
-
-def _not_found() -> DXError:
-    return DXError(404, "2", "Entity not found at server")
-
-
-def _bad_order(detail: str) -> DXError:
-    return DXError(400, "33", f"Incorrect request ({detail})")
-
-
-@dataclass
-class _Session:
-    username: str
-    last_used: float
-
-
-@dataclass
-class _Position:
-    account: str
-    code: str
-    symbol: str
-    side: str
-    quantity: Decimal
-    open_price: Decimal
-    pl: Decimal
-    margin: Decimal
-    margin_rate: Decimal
-    open_time: float
-    update_time: float
-    version: int = 1
-    stop_loss: Decimal | None = None
-    take_profit: Decimal | None = None
-
-
-@dataclass
-class _Order:
-    account: str
-    order_id: int
-    code: str
-    type: str
-    instrument: str
-    side: str
-    tif: str
-    position_effect: str
-    quantity: Decimal | None
-    issue_time: float
-    status: str = "WORKING"
-    version: int = 1
-    position_code: str | None = None
-    limit_price: Decimal | None = None
-    stop_price: Decimal | None = None
-    filled: Decimal = ZERO
-    average_price: Decimal | None = None
-    transaction_time: float = 0.0
-
-    @property
-    def final(self) -> bool:
-        return self.status in ("COMPLETED", "CANCELED", "REJECTED", "EXPIRED")
-
-    @property
-    def etag(self) -> str:
-        return f'"{self.order_id}.{self.version}"'
-
-
-@dataclass
-class _Account:
-    code: str
-    owner: str
-    currency: str
-    balance: Decimal
-    credit: Decimal
-    available_adjust: Decimal
-    version: int = 40
-    positions: dict[str, _Position] = field(default_factory=dict)
-    orders: dict[str, _Order] = field(default_factory=dict)
-
-    @property
-    def margin(self) -> Decimal:
-        return sum((p.margin for p in self.positions.values()), ZERO)
-
-    @property
-    def open_pl(self) -> Decimal:
-        return sum((p.pl for p in self.positions.values()), ZERO)
-
-
-def _etag_of(parts: list[str]) -> str:
-    digest = hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:16]
-    return f'"{digest}"'
+Handler = Callable[..., Response]
 
 
 def _format_timeout(seconds: float, style: str) -> Any:
-    """Render the session timeout in one of the documented wire formats."""
+    """Render the session timeout in one of the documented wire formats (§3.1, §11)."""
     total = int(seconds)
     if style == "seconds":
         return total
@@ -153,33 +74,12 @@ def _format_timeout(seconds: float, style: str) -> Any:
     return f"{hours:02d}:{minutes:02d}:{secs:02d}"
 
 
-def _iso(epoch: float) -> str:
-    base = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch))
-    return f"{base}.{int(epoch * 1000) % 1000:03d}Z"
+class DXtradeState(OrdersMixin, ModifyMixin, HistoryMixin, MarketMixin):
+    """DXtrade users, sessions, accounts, positions, orders and quotes, plus behaviour switches.
 
-
-Handler = Callable[..., Response]
-
-
-class DXtradeState:
-    """DXtrade users, sessions, accounts, positions and orders, plus behaviour switches.
-
-    Settings (plain attributes, change them at any time; :meth:`reset` restores the defaults):
-
-    - ``session_timeout`` (float s, 1800): idle lifetime of a session token.
-    - ``timeout_format``: how login/ping report it: ``"hms"`` ``"00:30:00"`` (default),
-      ``"iso"`` ``"PT30M"``, ``"seconds"`` ``1800``, ``"ms"`` ``1800000``, ``"absent"`` (no key).
-    - ``pl_spelling``: ``"openPL"`` (default, with ``totalPL``) or ``"openPl"`` (``totalPl``).
-    - ``margin_field``: ``"margin"`` (default) or ``"maintenanceMargin"``.
-    - ``numbers_as_strings`` (False): metrics money as JSON strings.
-    - ``error_code_int`` (False): ``errorCode`` as a JSON number.
-    - ``omit_fields`` (set()): metric field names left out of every metrics item.
-    - ``ping_empty`` (False): ``/ping`` answers 200 with an empty body.
-    - ``logout_status`` (200): 200 answers ``{}``, 204 answers no body.
-    - ``require_if_match`` (True): cancel without ``If-Match`` → 403/99.
-    - ``locked`` (set of usernames): login → 401/3 "Account is locked".
-    - ``rest_disabled`` (set of usernames): login → 403/2 "REST API access is disabled".
-    - ``reject_orders`` (str | None): while set, every order placement → 409/29 with this text.
+    Settings (plain attributes, change them at any time; :meth:`reset` restores the defaults) are
+    listed in the :mod:`brokers.sandbox` docstring. Python helpers: :meth:`set_quote` (move a
+    quote: triggers STOP/LIMIT orders, SL/TP), :meth:`add_account_event`, :meth:`admin`.
     """
 
     def __init__(self) -> None:
@@ -192,6 +92,7 @@ class DXtradeState:
     def reset(self) -> None:
         """Restore seed data, drop all sessions and restore every setting's default."""
         with self.lock:
+            # session and account reads (§3-§6)
             self.session_timeout: float = 1800.0
             self.timeout_format: str = "hms"
             self.pl_spelling: str = "openPL"
@@ -201,44 +102,48 @@ class DXtradeState:
             self.omit_fields: set[str] = set()
             self.ping_empty: bool = False
             self.logout_status: int = 200
-            self.require_if_match: bool = True
+            self.empty_login_status: int = 500
+            self.require_user_agent: bool = False
             self.locked: set[str] = set()
             self.rest_disabled: set[str] = set()
+            # orders (§7.1-§7.5)
+            self.require_if_match: bool = True
+            self.etag_sources: set[str] = {"list", "order"}
+            self.modify_etag: bool = True
             self.reject_orders: str | None = None
-            self._sessions: dict[str, _Session] = {}
+            self.pre_trade_code: str = "29"
+            self.immutable_code: str = "33"
+            self.order_code_style: str = "number"
+            self.group_answer_list: bool = False
+            self.cancel_empty: bool = False
+            self.reject_close_quantity: bool = True
+            self.market_gtc_only: bool = False
+            self.single_put_drops_children: bool = True
+            self.commission_rate: Decimal = ZERO
+            self.instrument_details: dict[str, dict[str, Any]] = {}
+            # history, transfers, events (§7.6)
+            self.history_page_size: int = 50
+            self.history_oldest_first: bool = False
+            self.history_last_page: str = "absent"
+            self.list_max: int = 1000
+            self.events_time_spelling: str = "both"
+            # market data, conversion rates (§7.7, §7.8)
+            self.marketdata_requires_account: bool = False
+            self.marketdata_events_type: bool = False
+            self.marketdata_millis: bool = False
+            self.candle_default_count: int = 100
+            self.candle_max_count: int = 1000
+            self.candle_order: str = "asc"
+            self.conversion_single: bool = False
+            self.conversion_post_405: bool = False
+            self._sessions: dict[str, Session] = {}
+            self._last_time = 0.0
             self._next_id = 63649
-            self._accounts = {code: self._seed_account(code) for code in seed.DX_CURRENCY}
-
-    @staticmethod
-    def _seed_account(code: str) -> _Account:
-        stored = seed.DX_ACCOUNTS[code]
-        owner = next(user for user, codes in seed.DX_USERS.items() if code in codes)
-        account = _Account(
-            code=code,
-            owner=owner,
-            currency=seed.DX_CURRENCY[code],
-            balance=stored["balance"],
-            credit=stored["credit"],
-            available_adjust=ZERO,
-        )
-        for item in seed.DX_POSITIONS[code]:
-            symbol = str(item["symbol"])
-            position = _Position(
-                account=code,
-                code=str(item["positionCode"]),
-                symbol=symbol,
-                side=str(item["side"]),
-                quantity=item["quantity"],  # type: ignore[arg-type]
-                open_price=item["openPrice"],  # type: ignore[arg-type]
-                pl=item["pl"],  # type: ignore[arg-type]
-                margin=item["margin"],  # type: ignore[arg-type]
-                margin_rate=seed.DX_INSTRUMENTS[symbol][7],
-                open_time=_T0,
-                update_time=_T0,
-            )
-            account.positions[position.code] = position
-        account.available_adjust = stored["availableBalance"] - (account.balance - account.margin)
-        return account
+            self._chain = 7100000
+            self._seed_next = _SEED_ORDER_ID
+            now = float(int(time.time()))
+            self._quotes = {s: [i["bid"], i["ask"], now] for s, i in seed.DX_INSTRUMENTS.items()}
+            self._accounts = {code: self._seed_account(code, now) for code in seed.DX_CURRENCY}
 
     def expire_sessions(self) -> None:
         """Invalidate every session token now (next use → 401/1)."""
@@ -248,6 +153,161 @@ class DXtradeState:
     def _new_id(self) -> int:
         self._next_id += 1
         return self._next_id
+
+    def _new_chain(self) -> int:
+        self._chain += 1
+        return self._chain
+
+    def _now(self) -> float:
+        """Wall-clock time in whole milliseconds, strictly increasing (history cursors, §7.6)."""
+        now = max(round(time.time(), 3), round(self._last_time + 0.001, 3))
+        self._last_time = now
+        return now
+
+    def admin(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """``POST /_sandbox/dxtrade/<action>``: ``quote`` ``{"symbol", "bid", "ask"}`` moves a
+        quote (see :meth:`set_quote`). Raises ValueError for a bad request."""
+        if action != "quote":
+            raise ValueError(f"unknown DXtrade admin action {action!r}")
+        self.set_quote(str(payload.get("symbol")), payload.get("bid"), payload.get("ask"))
+        bid, ask = self._quote(str(payload["symbol"]))
+        return {"symbol": payload["symbol"], "bid": bid, "ask": ask}
+
+    # ------------------------------------------------------------------ seed
+
+    def _seed_account(self, code: str, now: float) -> Account:
+        stored = seed.DX_ACCOUNTS[code]
+        owner = next(user for user, codes in seed.DX_USERS.items() if code in codes)
+        account = Account(
+            code=code,
+            owner=owner,
+            currency=seed.DX_CURRENCY[code],
+            balance=stored["balance"],
+            credit=stored["credit"],
+            available_adjust=ZERO,
+        )
+        for item in seed.DX_POSITIONS[code]:
+            symbol = str(item["symbol"])
+            position = Position(
+                account=code,
+                code=str(item["positionCode"]),
+                symbol=symbol,
+                side=str(item["side"]),
+                quantity=item["quantity"],  # type: ignore[arg-type]
+                open_price=item["openPrice"],  # type: ignore[arg-type]
+                margin=item["margin"],  # type: ignore[arg-type]
+                margin_rate=seed.DX_INSTRUMENTS[symbol]["marginRate"],  # type: ignore[arg-type]
+                open_time=_T0,
+                update_time=_T0,
+            )
+            account.positions[position.code] = position
+        account.available_adjust = stored["availableBalance"] - (account.balance - account.margin)
+        self._seed_history(account, now)
+        return account
+
+    def _seed_history(self, account: Account, now: float) -> None:
+        """Closed trades, cancelled orders, deposits and events of the seed (§7.6), dated
+        relative to ``now``; they are records only: the seed balance already includes them."""
+        day = 86400.0
+        for days, ref, kind, value, comment in seed.DX_TRANSFERS.get(account.code, []):
+            cash = CashTx(self._seed_id(), kind, value, account.currency, now - days * day, 1)
+            account.transfers.append(Transfer(ref, comment, cash.time, 1, [cash]))
+        for days, symbol, side, kind, quantity, price in seed.DX_CANCELLED_ORDERS.get(
+            account.code, []
+        ):
+            order = self._seed_order(account, symbol, side, "OPEN", quantity, now - days * day)
+            order.type = kind
+            order.limit_price = price if kind == "LIMIT" else None
+            order.stop_price = price if kind == "STOP" else None
+            self._seed_final(order, "CANCELED", order.issue_time + 3600)
+        for row in seed.DX_CLOSED_TRADES.get(account.code, []):
+            days, symbol, side, quantity, opened, closed, hours, commission = row
+            start = now - days * day
+            entry = self._seed_order(account, symbol, side, "OPEN", quantity, start)
+            self._seed_fill(account, entry, opened, commission, None)
+            back = "SELL" if side == "BUY" else "BUY"
+            exit_ = self._seed_order(account, symbol, back, "CLOSE", quantity, start + hours * 3600)
+            exit_.position_code = str(entry.order_id)
+            sign = 1 if side == "BUY" else -1
+            realised = ((closed - opened) * quantity * sign).quantize(CENT)
+            self._seed_fill(account, exit_, closed, commission, realised)
+        for days, kind, threshold, actual in seed.DX_ACCOUNT_EVENTS.get(account.code, []):
+            account.events.append(AccountEvent(kind, threshold, actual, now - days * day))
+        account.transfers.sort(key=lambda t: t.time)
+
+    def _seed_id(self) -> int:
+        self._seed_next += 1
+        return self._seed_next
+
+    def _seed_order(
+        self, account: Account, symbol: str, side: str, effect: str, qty: Decimal, when: float
+    ) -> Order:
+        order_id = self._seed_id()
+        client = f"seed-{order_id}"
+        order = Order(
+            account=account.code,
+            order_id=order_id,
+            client_code=client,
+            system_code=f"{order_id + 7000000}:{client}",
+            type="MARKET",
+            instrument=symbol,
+            side=side,
+            tif="GTC",
+            position_effect=effect,
+            quantity=qty,
+            issue_time=when,
+            transaction_time=when,
+            update_order_id=order_id,
+        )
+        order.executions.append(
+            Execution(f"{order_id}-E1", "WORKING", ZERO, qty, ZERO, when, order_id, 1)
+        )
+        account.orders.append(order)
+        return order
+
+    @staticmethod
+    def _seed_final(order: Order, status: str, when: float, price: Decimal | None = None) -> None:
+        order.status, order.version = status, order.version + 1
+        order.transaction_time = order.final_time = when
+        filled = order.filled
+        last = ZERO if price is None else (filled if order.side == "BUY" else -filled)
+        order.executions.append(
+            Execution(
+                f"{order.order_id}-E2",
+                status,
+                filled,
+                ZERO,
+                last,
+                when,
+                order.order_id,
+                order.version,
+                price,
+                order.average_price,
+            )
+        )
+
+    def _seed_fill(
+        self,
+        account: Account,
+        order: Order,
+        price: Decimal,
+        commission: Decimal,
+        realised: Decimal | None,
+    ) -> None:
+        order.filled, order.average_price = order.quantity or ZERO, price
+        when = order.issue_time + 0.25
+        self._seed_final(order, "COMPLETED", when, price)
+        trade = order.executions[-1].code
+        amounts = [("SETTLEMENT", realised), ("COMMISSION", commission or None)]
+        for kind, value in amounts:
+            if value is None:
+                continue
+            item = CashTx(self._seed_id(), kind, value, account.currency, when, 1)
+            item.order, item.trade_code, item.position_code = order, trade, order.position_code
+            if order.position_effect == "OPEN":
+                item.position_code = str(order.order_id)
+            order.cash.append(item)
+            account.transfers.append(Transfer(None, None, when, 1, [item]))
 
     # ------------------------------------------------------------------ dispatch
 
@@ -260,6 +320,8 @@ class DXtradeState:
         handler, args, needs_auth = found
         with self.lock:
             try:
+                if self.require_user_agent and not (req.header("user-agent") or "").strip():
+                    raise DXError(403, "99", "User-Agent header is required")  # §10 [C1]
                 user = self._authenticate(req) if needs_auth else None
                 return handler(req, user, *args)
             except DXError as error:
@@ -268,6 +330,8 @@ class DXtradeState:
     def _match(
         self, method: str, segments: list[str]
     ) -> Response | tuple[Handler, list[str], bool]:
+        """§12 item 1: unknown paths → 404 HTML; a known path with another method → 405 with
+        ``Allow`` (§8), e.g. ``POST /accounts/{acct}/orders/group``."""
         allowed: list[str] = []
         for route_method, pattern, handler, needs_auth in self._routes:
             args = _match_pattern(pattern, segments)
@@ -279,9 +343,11 @@ class DXtradeState:
         return method_not_allowed(allowed) if allowed else not_found_html()
 
     def _build_routes(self) -> list[tuple[str, tuple[str, ...], Handler, bool]]:
-        acct = "{}"
+        """The §2 endpoint map. First match wins: fixed segments before ``{}``."""
+        a = "{}"
         return [
             ("POST", ("login",), self._login, False),
+            ("POST", ("loginByToken",), self._login_by_token, False),
             ("POST", ("ping",), self._ping, True),
             ("POST", ("logout",), self._logout, True),
             ("GET", ("users",), self._users, True),
@@ -292,30 +358,41 @@ class DXtradeState:
             ("GET", ("accounts", "orders"), self._orders_multi, True),
             ("GET", ("accounts", "orders", "history"), self._history_multi, True),
             ("POST", ("accounts", "orders", "history"), self._history_multi, True),
-            ("GET", ("accounts", acct, "metrics"), self._metrics_one, True),
-            ("GET", ("accounts", acct, "positions"), self._positions_one, True),
-            ("GET", ("accounts", acct, "portfolio"), self._portfolio_one, True),
-            ("GET", ("accounts", acct, "orders"), self._orders_one, True),
-            ("POST", ("accounts", acct, "orders"), self._place, True),
-            ("POST", ("accounts", acct, "orders", "group"), self._place_group, True),
-            ("GET", ("accounts", acct, "orders", "history"), self._history_one, True),
-            ("POST", ("accounts", acct, "orders", "history"), self._history_one, True),
-            ("GET", ("accounts", acct, "orders", "{}"), self._order_one, True),
-            ("DELETE", ("accounts", acct, "orders", "{}"), self._cancel, True),
-            ("GET", ("accounts", acct, "instruments", "query"), self._instruments_acct, True),
-            ("GET", ("accounts", acct, "instruments", "{*}"), self._instrument_acct, True),
+            ("GET", ("accounts", "transfers"), self._transfers_multi, True),
+            ("GET", ("accounts", "events"), self._events_multi, True),
+            ("GET", ("accounts", a, "metrics"), self._metrics_one, True),
+            ("GET", ("accounts", a, "positions"), self._positions_one, True),
+            ("GET", ("accounts", a, "portfolio"), self._portfolio_one, True),
+            ("GET", ("accounts", a, "orders"), self._orders_one, True),
+            ("POST", ("accounts", a, "orders"), self._place, True),
+            ("PUT", ("accounts", a, "orders"), self._modify, True),
+            ("GET", ("accounts", a, "orders", "history"), self._history_one, True),
+            ("POST", ("accounts", a, "orders", "history"), self._history_one, True),
+            ("DELETE", ("accounts", a, "orders", "group"), self._cancel_group, True),
+            ("GET", ("accounts", a, "orders", "{}"), self._order_one, True),
+            ("DELETE", ("accounts", a, "orders", "{}"), self._cancel, True),
+            ("GET", ("accounts", a, "transfers"), self._transfers_one, True),
+            ("GET", ("accounts", a, "events"), self._events_one, True),
+            ("GET", ("accounts", a, "instruments", "query"), self._details_query, True),
+            ("GET", ("accounts", a, "instruments", "type", "{}"), self._details_type, True),
+            ("GET", ("accounts", a, "instruments", "{*}"), self._details_one, True),
             ("GET", ("instruments", "query"), self._instruments, True),
             ("GET", ("instruments", "type", "{}"), self._instruments_type, True),
-            ("GET", ("instruments", "{*}"), self._instrument, True),
+            ("GET", ("instruments", "{*}"), self._instrument_one, True),
+            ("POST", ("marketdata",), self._marketdata, True),
+            ("GET", ("conversionRates",), self._conversion, True),
+            ("POST", ("conversionRates",), self._conversion, True),
         ]
 
     # ------------------------------------------------------------------ helpers
 
     def _error(self, error: DXError) -> Response:
+        """§8: ``{"errorCode": "<code>", "description": ...}`` (int with ``error_code_int``)."""
         code: Any = int(error.code) if self.error_code_int else error.code
         return json_response(error.status, {"errorCode": code, "description": error.description})
 
     def _authenticate(self, req: RecordedRequest) -> str:
+        """§3.2/§3.3: ``Authorization: DXAPI <token>``; missing/unknown/idle → 401/1."""
         header = req.header("authorization") or ""
         scheme, _, token = header.strip().partition(" ")
         session = self._sessions.get(token.strip()) if scheme.upper() == "DXAPI" else None
@@ -326,17 +403,17 @@ class DXtradeState:
         session.last_used = now
         return session.username
 
-    def _account(self, user: str, code: str) -> _Account:
+    def _account(self, user: str, code: str) -> Account:
+        """§4/§8: an account of another user or none at all → 404/2."""
         account = self._accounts.get(code)
         if account is None or account.owner != user:
-            raise _not_found()
+            raise not_found()
         return account
 
-    def _accounts_param(self, req: RecordedRequest, user: str) -> list[_Account]:
-        raw = req.query.get("accounts", "")
-        codes = [code.strip() for code in raw.split(",") if code.strip()]
+    def _accounts_param(self, req: RecordedRequest, user: str) -> list[Account]:
+        codes = [code.strip() for code in req.query.get("accounts", "").split(",") if code.strip()]
         if not codes:
-            raise DXError(400, "32", "Incorrect request parameters (accounts)")
+            raise bad_param("accounts")
         return [self._account(user, code) for code in codes]
 
     def _session_body(self, token: str) -> dict[str, Any]:
@@ -347,10 +424,16 @@ class DXtradeState:
 
     @staticmethod
     def _conditional(req: RecordedRequest, etag: str, payload: Any) -> Response:
-        """Answer ``payload`` with an ETag, or 304 when ``If-None-Match`` matches it."""
+        """§10: answer ``payload`` with an ETag, or 304 when ``If-None-Match`` matches it."""
         if req.header("if-none-match") in (etag, "W/" + etag):
             return empty_response(304, [("ETag", etag)])
         return json_response(200, payload, [("ETag", etag)])
+
+    def _pl(self, position: Position) -> Decimal:
+        """Floating P/L marked at bid (BUY) or ask (SELL); quote currency booked 1:1."""
+        bid, ask = self._quote(position.symbol)
+        mark = bid if position.side == "BUY" else ask
+        return ((mark - position.open_price) * position.quantity * position.sign).quantize(CENT)
 
     # ------------------------------------------------------------------ session routes
 
@@ -359,7 +442,9 @@ class DXtradeState:
             body = loads_exact(req.body) if req.body.strip() else None
         except ValueError:
             body = None
-        if not isinstance(body, dict) or not body:
+        if not isinstance(body, dict) or not body:  # §3.1: 500/110 live; switch 400/33 (§12 item 2)
+            if self.empty_login_status == 400:
+                raise DXError(400, "33", "Incorrect request (empty login body)")
             raise DXError(500, "110", "Login request body is empty or malformed")
         username = str(body.get("username", ""))
         valid = (
@@ -369,12 +454,34 @@ class DXtradeState:
         )
         if not valid:
             raise DXError(401, "3", "Incorrect username or password")
+        return self._open_session(username)
+
+    def _login_by_token(self, req: RecordedRequest, _user: None) -> Response:
+        """§3.4 SSO: ``{username, domain, token}`` → the login answer (token ``DX_SSO_TOKEN``)."""
+        try:
+            body = loads_exact(req.body) if req.body.strip() else None
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not body:
+            raise DXError(400, "33", "Incorrect request (empty login body)")
+        username = str(body.get("username", ""))
+        valid = (
+            username in seed.DX_USERS
+            and body.get("domain") == seed.DX_DOMAIN
+            and body.get("token") == seed.DX_SSO_TOKEN
+        )
+        if not valid:
+            raise DXError(401, "3", "Incorrect username or password")
+        return self._open_session(username)
+
+    def _open_session(self, username: str) -> Response:
+        """§12 item 2 modes: "locked" → 401/3; "REST disabled" → 403."""
         if username in self.locked:
             raise DXError(401, "3", "Account is locked")
         if username in self.rest_disabled:
             raise DXError(403, "2", "REST API access is disabled")
         token = str(uuid.uuid4())
-        self._sessions[token] = _Session(username, time.monotonic())
+        self._sessions[token] = Session(username, time.monotonic())
         return json_response(200, self._session_body(token))
 
     def _ping(self, req: RecordedRequest, _user: str) -> Response:
@@ -400,7 +507,7 @@ class DXtradeState:
                 "account": code,
                 "version": self._accounts[code].version,
                 "baseCurrency": self._accounts[code].currency,
-                "registrationTime": _iso(_T0),
+                "registrationTime": iso(_T0),
                 "accountStatus": "FULL_TRADING",
                 "pricingStream": "default",
                 "positionBased": True,
@@ -421,16 +528,16 @@ class DXtradeState:
 
     def _user(self, _req: RecordedRequest, user: str, name: str) -> Response:
         if name not in (f"{user}@{seed.DX_DOMAIN}", user):
-            raise _not_found()
+            raise not_found()
         details = self._user_details(user)
         etag = f'"user.{user}.{details["version"]}"'
         return json_response(200, {"userDetails": [details]}, [("ETag", etag)])
 
     # ------------------------------------------------------------------ metrics
 
-    def _metrics(self, account: _Account, with_positions: bool) -> dict[str, Any]:
+    def _metrics(self, account: Account, with_positions: bool) -> dict[str, Any]:
         margin = account.margin
-        open_pl = account.open_pl
+        open_pl = sum((self._pl(p) for p in account.positions.values()), ZERO)
         equity = account.balance + open_pl
         pl_key, total_key = (
             ("openPl", "totalPl") if self.pl_spelling == "openPl" else ("openPL", "totalPL")
@@ -449,16 +556,16 @@ class DXtradeState:
             total_key: open_pl,
             self.margin_field: margin,
             "openPositionsCount": len(account.positions),
-            "openOrdersCount": sum(1 for order in account.orders.values() if not order.final),
+            "openOrdersCount": len(account.open_orders()),
         }
         item = {key: value for key, value in item.items() if key not in self.omit_fields}
         if with_positions:
             item["positions"] = [self._position_metrics(p) for p in account.positions.values()]
         return stringify_decimals(item) if self.numbers_as_strings else item
 
-    @staticmethod
-    def _position_metrics(position: _Position) -> dict[str, Any]:
-        bid, ask = seed.DX_INSTRUMENTS[position.symbol][5:7]
+    def _position_metrics(self, position: Position) -> dict[str, Any]:
+        """§5 PositionMetrics (no currency conversion: ``convRate`` 1)."""
+        bid, ask = self._quote(position.symbol)
         sign = 1 if position.side == "BUY" else -1
         return {
             "positionCode": position.code,
@@ -467,12 +574,12 @@ class DXtradeState:
             "quantity": position.quantity,
             "quantityNotional": position.quantity * sign,
             "rate": bid if position.side == "BUY" else ask,
-            "fpl": position.pl,
+            "fpl": self._pl(position),
             "convRate": Decimal("1"),
             "marginRate": position.margin_rate,
             "margin": position.margin,
             "openPrice": position.open_price,
-            "instrumentCurrency": seed.DX_INSTRUMENTS[position.symbol][2],
+            "instrumentCurrency": self._instrument(position.symbol)["currency"],
         }
 
     def _metrics_one(self, req: RecordedRequest, user: str, code: str) -> Response:
@@ -487,9 +594,15 @@ class DXtradeState:
 
     # ------------------------------------------------------------------ positions / portfolio
 
-    @staticmethod
-    def _position_json(position: _Position) -> dict[str, Any]:
-        sign = 1 if position.side == "BUY" else -1
+    def _position_json(self, position: Position) -> dict[str, Any]:
+        """§6 Position; ``stopLossPrice``/``takeProfitPrice`` read-only from its working
+        protective CLOSE orders (§7.5: STOP = stop-loss, LIMIT = take-profit)."""
+        sign = position.sign
+        protection = {"STOP": None, "LIMIT": None}
+        for order in self._accounts[position.account].orders:
+            mine = order.position_code == position.code and order.position_effect == "CLOSE"
+            if mine and order.status == "WORKING" and order.type in protection:
+                protection[order.type] = order.price
         return {
             "account": position.account,
             "version": position.version,
@@ -498,17 +611,17 @@ class DXtradeState:
             "quantity": position.quantity,
             "side": position.side,
             "quantityNotional": position.quantity * sign,
-            "openTime": _iso(position.open_time),
+            "openTime": iso(position.open_time),
             "openPrice": position.open_price,
-            "lastUpdateTime": _iso(position.update_time),
+            "lastUpdateTime": iso(position.update_time),
             "marginRate": position.margin_rate,
-            "takeProfitPrice": position.take_profit,
-            "stopLossPrice": position.stop_loss,
+            "takeProfitPrice": protection["LIMIT"],
+            "stopLossPrice": protection["STOP"],
         }
 
-    def _positions_answer(self, req: RecordedRequest, accounts: list[_Account]) -> Response:
+    def _positions_answer(self, req: RecordedRequest, accounts: list[Account]) -> Response:
         positions = [p for a in accounts for p in a.positions.values()]
-        etag = _etag_of([f"{p.account}/{p.code}/{p.version}" for p in positions] or ["none"])
+        etag = etag_of([f"{p.account}/{p.code}/{p.version}" for p in positions] or ["none"])
         payload = {"positions": [self._position_json(p) for p in positions]}
         return self._conditional(req, etag, payload)
 
@@ -518,7 +631,7 @@ class DXtradeState:
     def _positions_multi(self, req: RecordedRequest, user: str) -> Response:
         return self._positions_answer(req, self._accounts_param(req, user))
 
-    def _portfolio(self, account: _Account) -> dict[str, Any]:
+    def _portfolio(self, account: Account) -> dict[str, Any]:
         return {
             "account": account.code,
             "version": account.version,
@@ -531,11 +644,11 @@ class DXtradeState:
                 }
             ],
             "positions": [self._position_json(p) for p in account.positions.values()],
-            "orders": [self._order_json(o) for o in account.orders.values() if not o.final],
+            "orders": [self._order_json(o) for o in account.open_orders()],
         }
 
-    def _portfolio_answer(self, req: RecordedRequest, accounts: list[_Account]) -> Response:
-        etag = _etag_of([f"{a.code}/{a.version}" for a in accounts])
+    def _portfolio_answer(self, req: RecordedRequest, accounts: list[Account]) -> Response:
+        etag = etag_of([f"{a.code}/{a.version}" for a in accounts])
         return self._conditional(req, etag, {"portfolios": [self._portfolio(a) for a in accounts]})
 
     def _portfolio_one(self, req: RecordedRequest, user: str, code: str) -> Response:
@@ -543,393 +656,6 @@ class DXtradeState:
 
     def _portfolio_multi(self, req: RecordedRequest, user: str) -> Response:
         return self._portfolio_answer(req, self._accounts_param(req, user))
-
-    # ------------------------------------------------------------------ orders: read
-
-    @staticmethod
-    def _order_json(order: _Order) -> dict[str, Any]:
-        remaining = (order.quantity or ZERO) - order.filled
-        leg: dict[str, Any] = {
-            "instrument": order.instrument,
-            "positionEffect": order.position_effect,
-            "positionCode": order.position_code,
-            "side": order.side,
-            "price": order.limit_price if order.limit_price is not None else order.stop_price,
-            "legRatio": 1,
-            "quantity": order.quantity,
-            "filledQuantity": order.filled,
-            "remainingQuantity": remaining if not order.final else ZERO,
-            "averagePrice": order.average_price,
-        }
-        body: dict[str, Any] = {
-            "account": order.account,
-            "orderId": order.order_id,
-            "orderCode": order.code,
-            "clientOrderId": order.code,
-            "version": order.version,
-            "type": order.type,
-            "instrument": order.instrument,
-            "status": order.status,
-            "finalStatus": order.final,
-            "legCount": 1,
-            "legs": [{key: value for key, value in leg.items() if value is not None}],
-            "side": order.side,
-            "tif": order.tif,
-            "issueTime": _iso(order.issue_time),
-            "transactionTime": _iso(order.transaction_time),
-        }
-        if order.limit_price is not None:
-            body["limitPrice"] = order.limit_price
-        if order.stop_price is not None:
-            body["stopPrice"] = order.stop_price
-        return body
-
-    @staticmethod
-    def _list_etag(orders: list[_Order]) -> str:
-        return _etag_of([f"{o.account}/{o.order_id}/{o.version}" for o in orders] or ["none"])
-
-    def _open_orders(self, accounts: list[_Account]) -> list[_Order]:
-        return [o for a in accounts for o in a.orders.values() if not o.final]
-
-    def _orders_answer(self, req: RecordedRequest, accounts: list[_Account]) -> Response:
-        orders = self._open_orders(accounts)
-        payload = {"orders": [self._order_json(o) for o in orders]}
-        return self._conditional(req, self._list_etag(orders), payload)
-
-    def _orders_one(self, req: RecordedRequest, user: str, code: str) -> Response:
-        return self._orders_answer(req, [self._account(user, code)])
-
-    def _orders_multi(self, req: RecordedRequest, user: str) -> Response:
-        return self._orders_answer(req, self._accounts_param(req, user))
-
-    @staticmethod
-    def _find_order(account: _Account, code: str) -> _Order:
-        order = account.orders.get(code)
-        if order is None:
-            order = next((o for o in account.orders.values() if str(o.order_id) == code), None)
-        if order is None:
-            raise _not_found()
-        return order
-
-    def _order_one(self, req: RecordedRequest, user: str, code: str, order_code: str) -> Response:
-        order = self._find_order(self._account(user, code), order_code)
-        return self._conditional(req, order.etag, self._order_json(order))
-
-    def _history_answer(self, req: RecordedRequest, accounts: list[_Account]) -> Response:
-        orders = [o for a in accounts for o in a.orders.values()]
-        for name, value_of in _HISTORY_FILTERS.items():
-            wanted = {v.strip() for v in req.query.get(name, "").split(",") if v.strip()}
-            if wanted:
-                orders = [o for o in orders if value_of(o) in wanted]
-        limit = req.query.get("limit", "")
-        if limit.isdigit():
-            orders = orders[-int(limit) :] if int(limit) else []
-        return json_response(200, {"orders": [self._order_json(o) for o in orders]})
-
-    def _history_one(self, req: RecordedRequest, user: str, code: str) -> Response:
-        return self._history_answer(req, [self._account(user, code)])
-
-    def _history_multi(self, req: RecordedRequest, user: str) -> Response:
-        return self._history_answer(req, self._accounts_param(req, user))
-
-    # ------------------------------------------------------------------ orders: place
-
-    def _place(self, req: RecordedRequest, user: str, code: str) -> Response:
-        account = self._account(user, code)
-        body = self._order_body(req)
-        order_code = body.get("orderCode")
-        if not order_code or not body.get("type") or not body.get("instrument"):
-            raise _bad_order("orderCode, type and instrument are required")
-        order_code = str(order_code)
-        if body.get("account") not in (None, account.code):
-            raise _bad_order("account does not match the path")
-        if order_code in account.orders:
-            raise DXError(409, "100", f"Order with this id already exists ({order_code})")
-        order = self._new_order(account, body, order_code)
-        if self.reject_orders:
-            raise DXError(409, "29", self.reject_orders)
-        position = self._close_target(account, order, body)
-        order.order_id = self._new_id()
-        account.orders[order.code] = order
-        account.version += 1
-        if order.type == "MARKET":
-            self._fill(account, order, position)
-        return json_response(200, {"orderId": order.order_id, "updateOrderId": order.order_id})
-
-    def _place_group(self, req: RecordedRequest, user: str, code: str) -> Response:
-        """IF-THEN (an OPEN parent with protective CLOSE children) or OCO; the children
-        rest as WORKING orders (they never trigger) and mark the parent's position."""
-        account = self._account(user, code)
-        body = self._order_body(req)
-        items = body.get("orders")
-        contingency = str(body.get("contingencyType") or "").upper()
-        if not isinstance(items, list) or len(items) < 2 or contingency not in ("IF-THEN", "OCO"):
-            raise _bad_order("a group needs orders[] (two or more) and contingencyType")
-        if not all(isinstance(item, dict) and item.get("orderCode") for item in items):
-            raise _bad_order("every order of a group needs an orderCode")
-        codes = [str(item["orderCode"]) for item in items]
-        for order_code in codes:
-            if order_code in account.orders:
-                raise DXError(409, "100", f"Order with this id already exists ({order_code})")
-        if len(set(codes)) != len(codes):
-            raise _bad_order("orderCodes of a group must differ")
-        if self.reject_orders:
-            raise DXError(409, "29", self.reject_orders)
-        orders = [self._new_order(account, item, c) for item, c in zip(items, codes, strict=True)]
-        parent, children = orders[0], orders[1:]
-        if contingency == "IF-THEN" and any(c.position_effect != "CLOSE" for c in children):
-            raise _bad_order("IF-THEN children must be CLOSE orders")
-        position = self._close_target(account, parent, items[0])
-        for order in orders:
-            order.order_id = self._new_id()
-            account.orders[order.code] = order
-        account.version += 1
-        if parent.type == "MARKET":
-            self._fill(account, parent, position)
-            opened = account.positions.get(parent.position_code or "")
-            for child in children:
-                child.position_code = parent.position_code
-                if opened is not None:
-                    if child.type == "STOP":
-                        opened.stop_loss = child.stop_price
-                    elif child.type == "LIMIT":
-                        opened.take_profit = child.limit_price
-        responses = [{"orderId": o.order_id, "updateOrderId": o.order_id} for o in orders]
-        return json_response(200, {"orderResponses": responses})
-
-    @staticmethod
-    def _order_body(req: RecordedRequest) -> dict[str, Any]:
-        try:
-            body = loads_exact(req.body)
-        except ValueError:
-            raise _bad_order("malformed JSON body") from None
-        if not isinstance(body, dict):
-            raise _bad_order("body must be a JSON object")
-        return body
-
-    def _new_order(self, account: _Account, body: dict[str, Any], order_code: str) -> _Order:
-        """Validate the request body and build a (not yet stored) order."""
-        order_type = str(body["type"]).upper()
-        instrument = str(body["instrument"])
-        if order_type not in ORDER_TYPES:
-            raise _bad_order(f"unsupported order type {order_type}")
-        if instrument not in seed.DX_INSTRUMENTS:
-            raise DXError(400, "32", f"Incorrect request parameters (instrument: {instrument})")
-        effect = str(body.get("positionEffect") or "OPEN").upper()
-        if effect not in ("OPEN", "CLOSE"):
-            raise _bad_order(f"unsupported positionEffect {effect}")
-        quantity = self._quantity(body, required=effect == "OPEN")
-        side = str(body.get("side") or "").upper()
-        if side not in ("BUY", "SELL") and (side or effect == "OPEN"):
-            raise _bad_order("side must be BUY or SELL")
-        tif = str(body.get("tif") or "GTC").upper()
-        if tif not in TIFS or (tif == "GTD" and not body.get("expireDate")):
-            raise _bad_order(f"invalid tif {tif}")
-        now = time.time()
-        order = _Order(
-            account=account.code,
-            order_id=0,
-            code=order_code,
-            type=order_type,
-            instrument=instrument,
-            side=side,
-            tif=tif,
-            position_effect=effect,
-            quantity=quantity,
-            issue_time=now,
-            transaction_time=now,
-        )
-        self._set_prices(order, body)
-        return order
-
-    @staticmethod
-    def _quantity(body: dict[str, Any], required: bool) -> Decimal | None:
-        if body.get("quantity") is None:
-            if required:
-                raise _bad_order("quantity is required")
-            return None
-        quantity = to_decimal(body["quantity"])
-        if quantity is None or quantity <= 0:
-            raise _bad_order("quantity must be a positive number")
-        return quantity
-
-    @staticmethod
-    def _set_prices(order: _Order, body: dict[str, Any]) -> None:
-        if order.type == "LIMIT":
-            order.limit_price = to_decimal(body.get("limitPrice"))
-            if order.limit_price is None or order.limit_price <= 0:
-                raise _bad_order("LIMIT order requires a positive limitPrice")
-        if order.type == "STOP":
-            order.stop_price = to_decimal(body.get("stopPrice"))
-            if order.stop_price is None or order.stop_price <= 0:
-                raise _bad_order("STOP order requires a positive stopPrice")
-
-    @staticmethod
-    def _close_target(account: _Account, order: _Order, body: dict[str, Any]) -> _Position | None:
-        """For a CLOSE order, find the position it closes (409/33 when unknown)."""
-        if order.position_effect != "CLOSE":
-            return None
-        code = body.get("positionCode")
-        if code is None:
-            legs = body.get("legs")
-            if isinstance(legs, list) and legs and isinstance(legs[0], dict):
-                code = legs[0].get("positionCode")
-        position = account.positions.get(str(code)) if code is not None else None
-        if position is None:
-            raise DXError(409, "33", f"Incorrect request (position {code} not found)")
-        if position.symbol != order.instrument:
-            raise _bad_order("instrument does not match the position")
-        if order.quantity is not None and order.quantity > position.quantity:
-            raise _bad_order("quantity exceeds the position quantity")
-        order.position_code = position.code
-        order.side = order.side or ("SELL" if position.side == "BUY" else "BUY")
-        return position
-
-    # ------------------------------------------------------------------ execution
-
-    def _fill(self, account: _Account, order: _Order, position: _Position | None) -> None:
-        """Execute a MARKET order at the current quote."""
-        bid, ask = seed.DX_INSTRUMENTS[order.instrument][5:7]
-        price = ask if order.side == "BUY" else bid
-        if position is None:
-            quantity = order.quantity or ZERO
-            self._open_position(account, order, price, quantity)
-        else:
-            quantity = order.quantity if order.quantity is not None else position.quantity
-            self._reduce_position(account, position, quantity)
-            if order.quantity is None:
-                order.quantity = quantity
-        order.filled = quantity
-        order.average_price = price
-        order.status = "COMPLETED"
-        order.version += 1
-        order.transaction_time = time.time()
-
-    def _open_position(
-        self, account: _Account, order: _Order, price: Decimal, quantity: Decimal
-    ) -> None:
-        bid, ask, rate = seed.DX_INSTRUMENTS[order.instrument][5:8]
-        mark = bid if order.side == "BUY" else ask
-        sign = 1 if order.side == "BUY" else -1
-        now = time.time()
-        position = _Position(
-            account=account.code,
-            code=str(order.order_id),
-            symbol=order.instrument,
-            side=order.side,
-            quantity=quantity,
-            open_price=price,
-            pl=((mark - price) * quantity * sign).quantize(CENT),
-            margin=(quantity * price * rate).quantize(CENT),
-            margin_rate=rate,
-            open_time=now,
-            update_time=now,
-        )
-        account.positions[position.code] = position
-        order.position_code = position.code
-        account.version += 1
-
-    @staticmethod
-    def _reduce_position(account: _Account, position: _Position, quantity: Decimal) -> None:
-        """Close ``quantity`` of a position, booking its share of the P/L into the balance."""
-        if quantity >= position.quantity:
-            account.balance += position.pl
-            del account.positions[position.code]
-            for order in account.orders.values():  # protective orders die with the position
-                if order.position_code == position.code and order.status == "WORKING":
-                    order.status = "CANCELED"
-                    order.version += 1
-        else:
-            share = quantity / position.quantity
-            realised = (position.pl * share).quantize(CENT)
-            released = (position.margin * share).quantize(CENT)
-            account.balance += realised
-            position.pl -= realised
-            position.margin -= released
-            position.quantity -= quantity
-            position.version += 1
-            position.update_time = time.time()
-        account.version += 1
-
-    # ------------------------------------------------------------------ cancel
-
-    def _cancel(self, req: RecordedRequest, user: str, code: str, order_code: str) -> Response:
-        account = self._account(user, code)
-        if_match = (req.header("if-match") or "").strip()
-        if not if_match and self.require_if_match:
-            raise DXError(403, "99", "Conditional header If-Match is required")
-        order = self._find_order(account, order_code)
-        if order.final:
-            raise DXError(409, "1005", "Reference order is closed")
-        if if_match and not self._etag_ok(if_match, account, order):
-            raise DXError(412, "99", "Precondition failed: If-Match does not match the ETag")
-        update_id = self._new_id()
-        order.status = "CANCELED"
-        order.version += 1
-        order.transaction_time = time.time()
-        account.version += 1
-        return json_response(200, {"orderId": order.order_id, "updateOrderId": update_id})
-
-    def _etag_ok(self, if_match: str, account: _Account, order: _Order) -> bool:
-        valid = {order.etag, self._list_etag(self._open_orders([account]))}
-        candidates = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
-        return "*" in candidates or bool(candidates & valid)
-
-    # ------------------------------------------------------------------ instruments
-
-    @staticmethod
-    def _instrument_json(symbol: str) -> dict[str, Any]:
-        kind, description, currency, lot, precision, bid, ask, rate = seed.DX_INSTRUMENTS[symbol]
-        return {
-            "symbol": symbol,
-            "version": 1,
-            "type": kind,
-            "description": description,
-            "currency": currency,
-            "lotSize": lot,
-            "precision": precision,
-            "marginRate": rate,
-            "bid": bid,
-            "ask": ask,
-        }
-
-    def _instruments(self, req: RecordedRequest, _user: str) -> Response:
-        pattern = req.query.get("symbols", "*")
-        symbols = [s for s in seed.DX_INSTRUMENTS if _symbol_matches(s, pattern)]
-        return json_response(200, {"instruments": [self._instrument_json(s) for s in symbols]})
-
-    def _instruments_type(self, _req: RecordedRequest, _user: str, kind: str) -> Response:
-        symbols = [s for s, info in seed.DX_INSTRUMENTS.items() if info[0] == kind.upper()]
-        return json_response(200, {"instruments": [self._instrument_json(s) for s in symbols]})
-
-    def _instrument(self, _req: RecordedRequest, _user: str, symbol: str) -> Response:
-        if symbol not in seed.DX_INSTRUMENTS:
-            raise _not_found()
-        return json_response(200, {"instruments": [self._instrument_json(symbol)]})
-
-    def _instruments_acct(self, req: RecordedRequest, user: str, code: str) -> Response:
-        self._account(user, code)
-        return self._instruments(req, user)
-
-    def _instrument_acct(self, req: RecordedRequest, user: str, code: str, symbol: str) -> Response:
-        self._account(user, code)
-        return self._instrument(req, user, symbol)
-
-
-_HISTORY_FILTERS: dict[str, Callable[[_Order], str]] = {
-    "with-client-id": lambda o: o.code,
-    "with-order-id": lambda o: str(o.order_id),
-    "in-status": lambda o: o.status,
-    "for-instrument": lambda o: o.instrument,
-    "of-type": lambda o: o.type,
-    "side": lambda o: o.side,
-}
-
-
-def _symbol_matches(symbol: str, pattern: str) -> bool:
-    """``symbols`` query of /instruments/query: comma list, ``*`` wildcard, case-insensitive."""
-    parts = [p.strip().upper() for p in pattern.split(",") if p.strip()] or ["*"]
-    return any(fnmatchcase(symbol.upper(), part) for part in parts)
 
 
 def _match_pattern(pattern: tuple[str, ...], segments: list[str]) -> list[str] | None:

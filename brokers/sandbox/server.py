@@ -557,9 +557,23 @@ class Sandbox:
             self.expire_sessions(refresh=bool(payload.get("refresh", False)))
         elif (method, name) == ("POST", "reset"):
             self.reset()
+        elif method == "POST" and name.partition("/")[0] in ("dxtrade", "matchtrade"):
+            return self._admin_platform(name, payload)
         else:
             return json_response(404, {"error": f"unknown admin route {method} {path}"})
         return json_response(200, {"ok": True})
+
+    def _admin_platform(self, name: str, payload: dict[str, Any]) -> Response:
+        """``POST /_sandbox/<platform>/<action>``: the platform state's ``admin(action, payload)``
+        (e.g. ``/_sandbox/dxtrade/quote``); 404 when it has none, 400 on ValueError."""
+        platform, _, action = name.partition("/")
+        state = getattr(self, platform)
+        if not hasattr(state, "admin"):
+            return json_response(404, {"error": f"unknown admin route POST /_sandbox/{name}"})
+        try:
+            return json_response(200, {"ok": True, **state.admin(action, payload)})
+        except (ValueError, KeyError) as error:
+            return json_response(400, {"error": str(error)})
 
     def _admin_config(self, payload: dict[str, Any]) -> Response:
         unknown = sorted(set(payload) - {"latency"})
