@@ -330,11 +330,12 @@ def test_set_protection_with_the_position_costs_one_request(sandbox, mt):
     assert [r.path.rsplit("/", 2)[-2:] for r in sandbox.requests] == [["position", "edit"]]
 
 
+# (The patterns skip the word "wrong": another test's password "wrong" is masked by the redactor.)
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"stop_loss": "1.09"}, "stop_loss 1.09 is on the wrong side"),  # above the bid
-        ({"take_profit": "1.07"}, "take_profit 1.07 is on the wrong side"),
+        ({"stop_loss": "1.09"}, r"stop_loss 1.09 is on the .* side of 1.08500"),  # above the bid
+        ({"take_profit": "1.07"}, r"take_profit 1.07 is on the .* side of 1.08500"),
         ({"stop_loss": "-1"}, "positive"),
         ({"stop_loss": 1.08}, "not a float"),
         ({}, "needs stop_loss or take_profit"),
@@ -421,8 +422,8 @@ def test_modify_order_price_quantity_and_protection(sandbox, mt):
     [
         ({"quantity": "-1"}, "positive"),
         ({"price": "0"}, "positive"),
-        ({"stop_loss": "2310"}, "stop_loss 2310 is on the wrong side of 2300"),
-        ({"price": "2280", "stop_loss": "2290"}, "wrong side of 2280"),
+        ({"stop_loss": "2310"}, r"stop_loss 2310 is on the .* side of 2300"),
+        ({"price": "2280", "stop_loss": "2290"}, r"stop_loss 2290 is on the .* side of 2280"),
         ({"take_profit": "2250"}, "take_profit"),
         ({}, "needs a price"),
     ],
