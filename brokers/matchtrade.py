@@ -679,6 +679,7 @@ class MatchTrade(BrokerClient):
         the market was closed); with both, the first ``count`` from ``since``. A long range is
         fetched in windows of 1000 bars; the last bar may still be forming.
         """
+        symbol = checks.symbol(symbol)
         name = timeframes.timeframe(timeframe, INTERVALS, self.broker)
         limit = checks.count(count)
         if since is None and limit is None:
@@ -691,11 +692,11 @@ class MatchTrade(BrokerClient):
         else:
             start, end = checks.time_range(since, until, now)
         trading = self._resolve(account)
-        symbol = checks.symbol(symbol)
-        bars = self._candle_windows(trading, symbol, name, start, end, since and limit)
         if since is not None:
+            bars = self._candle_windows(trading, symbol, name, start, end, enough=limit)
             return Records(bars[:limit] if limit is not None else bars)
-        assert limit is not None  # see above: since or count
+        limit = limit or 0  # given: since or count
+        bars = self._candle_windows(trading, symbol, name, start, end)
         for _ in range(MAX_WIDENINGS):  # fewer bars than asked: the market was closed a while
             if len(bars) >= limit:
                 break
@@ -824,8 +825,9 @@ class MatchTrade(BrokerClient):
         if endpoint == "pending-order/cancel":
             return all(o.id != body["id"] for o in self.orders(account))
         if endpoint in ("pending-order/edit", "position/edit"):
-            items = self.orders(account) if endpoint == "pending-order/edit" else None
-            now = next((i for i in items or self.positions(account) if i.id == body["id"]), None)
+            edited = self.orders(account) if endpoint == "pending-order/edit" else None
+            items = self.positions(account) if edited is None else edited
+            now = next((i for i in items if i.id == body["id"]), None)
             return now is not None and shows(now, sent.get("want", {}))
         known = set(sent.get("known_ids", ()))
         items = self.positions(account) if endpoint == "position/open" else self.orders(account)
