@@ -532,7 +532,13 @@ class BrokerClient:
         with self._lock:
             if self._login_failure is not None:
                 # Never repeat a refused login on our own: repeated bad logins lock accounts.
-                raise self._login_failure
+                failure = self._login_failure
+                raise replace_error(
+                    failure,
+                    type(failure),
+                    message=f"{failure.message} (refused earlier; not sent again)",
+                    hint="fix the credentials or the configuration, then call login()",
+                ) from failure
             stale = self._logged_in and self._session_is_stale()
             if not self._logged_in or stale:
                 if self._login_attempts != attempts_seen and self._login_error is not None:

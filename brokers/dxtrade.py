@@ -49,6 +49,7 @@ from .models import (
     Instrument,
     Order,
     Position,
+    Records,
 )
 from .parsing import mapping, mapping_list, text
 from .redaction import Secret
@@ -85,7 +86,8 @@ class DXTrade(DXOrders, DXMarketData, BrokerClient):
     """
 
     broker = "dxtrade"
-    default_rates = {"login": Rate(1, 1.0)}  # the documented login limit: 1 per second
+    # the documented login limit (1 per second) and read limit for history pages (2 per second)
+    default_rates = {"login": Rate(1, 1.0), "history": Rate(2, 1.0)}
     env_variables = {
         "base_url": (("DXTRADE_BASE_URL",), True),
         "username": (("DXTRADE_USERNAME",), True),
@@ -101,8 +103,14 @@ class DXTrade(DXOrders, DXMarketData, BrokerClient):
         "instruments": True,
         "place_order": "stop loss / take profit as an IF-THEN group",
         "client_order_id": "resent safely: the platform refuses a duplicate code",
-        "close_position": True,
-        "cancel_order": True,
+        "close_position": "a CLOSE order; the platform cancels its protection",
+        "cancel_order": "an IF-THEN entry with its whole group",
+        "modify_order": "PUT of the complete order or group, If-Match",
+        "set_protection": "protective CLOSE orders moved, placed or cancelled",
+        "history": "derived from the order history (no trades resource)",
+        "order_history": True,
+        "quotes": "many symbols in one request",
+        "candles": "1m 5m 15m 30m 1h 2h 4h 1d 1w 1M",
     }
 
     def __init__(
@@ -227,7 +235,7 @@ class DXTrade(DXOrders, DXMarketData, BrokerClient):
 
     # ---------------------------------------------------------------- reads
 
-    def accounts(self) -> list[Account]:
+    def accounts(self) -> Records[Account]:
         """The login's accounts (``GET /users``), fetched once and kept."""
         if self._accounts is None:
             path = f"{API}/users"
@@ -241,7 +249,7 @@ class DXTrade(DXOrders, DXMarketData, BrokerClient):
                 reply = self._call("GET", path)
             with self._parsing("GET", path):
                 self._accounts = parse_accounts(reply.data, self.username)
-        return list(self._accounts)
+        return Records(self._accounts)
 
     def _currency(self, code: str, known: str | None) -> str | None:
         """``known``, else the account's currency from its portfolio (asked once): the
@@ -287,12 +295,12 @@ class DXTrade(DXOrders, DXMarketData, BrokerClient):
         with self._parsing("GET", path):
             return parse_metrics(reply.data, code, currency)
 
-    def get_balances(self, accounts: list[str] | None = None) -> list[Balance]:
+    def get_balances(self, accounts: list[str] | None = None) -> Records[Balance]:
         """The balances of ``accounts`` (default: every account of the login) in one request
         (``GET /accounts/metrics?accounts=a,b``), in the order asked."""
         wanted = [self._resolve(a) for a in accounts] if accounts else self._all_accounts()
         if not wanted:
-            return []
+            return Records()
         path = f"{API}/accounts/metrics"
         reply = self._call("GET", path, params={"accounts": ",".join(c for c, _ in wanted)})
         with self._parsing("GET", path):
@@ -303,7 +311,7 @@ class DXTrade(DXOrders, DXMarketData, BrokerClient):
             missing = [code for code, _ in wanted if code not in by_code]
             if missing:
                 raise ResponseError(f"the metrics answer lacks accounts {', '.join(missing)}")
-            return [metrics_to_balance(by_code[code], code, ccy) for code, ccy in wanted]
+            return Records(metrics_to_balance(by_code[code], code, ccy) for code, ccy in wanted)
 
     def _all_accounts(self) -> list[tuple[str, str | None]]:
         return [(a.id, self._currency(a.id, a.currency)) for a in self.accounts()]
@@ -318,16 +326,16 @@ class DXTrade(DXOrders, DXMarketData, BrokerClient):
         with self._parsing("GET", path):
             return parse(reply.data, *args)
 
-    def positions(self, account: str | None = None) -> list[Position]:
+    def positions(self, account: str | None = None) -> Records[Position]:
         """Open positions of ``account`` (quantities in units)."""
         code, _ = self._resolve(account)
-        return self._read(self._account_path(code, "/positions"), parse_positions, code)
+        return Records(self._read(self._account_path(code, "/positions"), parse_positions, code))
 
-    def orders(self, account: str | None = None) -> list[Order]:
+    def orders(self, account: str | None = None) -> Records[Order]:
         """Open (working) orders of ``account``; an order with IF-THEN protection shows its
         stop loss and take profit prices."""
         code, _ = self._resolve(account)
-        return self._read(self._account_path(code, "/orders"), parse_orders, code)
+        return Records(self._read(self._account_path(code, "/orders"), parse_orders, code))
 
     def _open_orders(self, code: str) -> tuple[list[Mapping[str, Any]], str]:
         """The open-orders list and its ETag, which PUT and DELETE must send as ``If-Match``
@@ -349,7 +357,7 @@ class DXTrade(DXOrders, DXMarketData, BrokerClient):
             hint="nothing was changed; try again later",
         )
 
-    def instruments(self, account: str | None = None) -> list[Instrument]:
+    def instruments(self, account: str | None = None) -> Records[Instrument]:
         """The tradable instruments (symbols as ``place_order`` wants them, e.g. ``EUR/USD``),
         with ``account``'s order size limits in units where the platform gives them
         (Instrument Details); ``lot_size`` is the units in one lot."""
@@ -360,4 +368,4 @@ class DXTrade(DXOrders, DXMarketData, BrokerClient):
         except (RequestRejectedError, ResponseError) as exc:  # no details here: limits unknown
             log.info("%s: no instrument details for %s: %s", self.broker, code, exc)
             limits = {}
-        return self._read(f"{API}/instruments/query", parse_instruments, limits)
+        return Records(self._read(f"{API}/instruments/query", parse_instruments, limits))

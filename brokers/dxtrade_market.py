@@ -98,8 +98,8 @@ class DXMarketData:
         trades resource), with realised P/L from their SETTLEMENT cash transactions and costs
         from COMMISSION and FINANCING, oldest first. Open price and time come from the
         opening order; one more request finds those opened before ``since``."""
-        code, currency = self._resolve(account)
         start, end = self._range(since, until)
+        code, currency = self._resolve(account)
         query = {"in-status": "COMPLETED", "completed-from": start, "completed-to": end}
         items = self._history_pages(code, query)
         closes = [i for i in items if position_effect(i) == "CLOSE"]
@@ -118,8 +118,8 @@ class DXMarketData:
     ) -> Records[Order]:
         """Orders that reached a final state in the range (filled, cancelled, expired,
         rejected), oldest first."""
-        code, _ = self._resolve(account)
         start, end = self._range(since, until)
+        code, _ = self._resolve(account)
         query = {
             "in-status": "COMPLETED,CANCELED,EXPIRED,REJECTED",
             "completed-from": start,

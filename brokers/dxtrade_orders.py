@@ -531,10 +531,13 @@ class DXOrders:
         main = self._member_body(code, entry, want["price"], want["quantity"])
         if set(desired) == set(current):  # the same members: one PUT of the whole group
             children = [self._member_body(code, current[k], desired[k], None) for k in desired]
+            if children:  # group members are complete Single Order Requests, type included
+                children = [{**c, "type": k} for c, k in zip(children, desired, strict=True)]
         else:  # new members get new codes: a cancelled member's code cannot be used again
             fresh = {**main, "orderCode": checks.new_client_order_id()}
             children = self._protective_orders(fresh, desired.get("STOP"), desired.get("LIMIT"))
-        group = {"orders": [main, *children], "contingencyType": "IF-THEN"}
+        typed = {**main, "type": text(entry.get("type"))}
+        group = {"orders": [typed, *children], "contingencyType": "IF-THEN"}
         if not children:
             return [main]
         if not current or set(desired) == set(current):

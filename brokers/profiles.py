@@ -27,6 +27,7 @@ the command line.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from dataclasses import dataclass
@@ -155,7 +156,28 @@ def read_profile(settings: Settings, name: str, *, default_broker: str | None = 
     )
 
 
-def load_profiles(env_file: str | os.PathLike[str] | None = None) -> dict[str, Profile]:
+class Profiles(dict[str, Profile]):
+    """The configured profiles by name. ``profiles["ftmo"]`` also finds ``FTMO`` and
+    ``ft-mo``; a name that is not configured is a :class:`~brokers.ConfigurationError` that
+    lists those that are, as the command line says it (not a bare ``KeyError``)."""
+
+    def __missing__(self, name: str) -> Profile:
+        return find_profile(dict(self), name)
+
+    def _repr_html_(self) -> str:
+        """A table in Jupyter: where each profile logs in, never its secrets."""
+        columns = ("name", "broker", "base_url", "username", "account")
+        head = "".join(f"<th>{c}</th>" for c in columns)
+        rows = "".join(
+            "<tr>"
+            + "".join(f"<td>{html.escape(str(getattr(p, c) or ''))}</td>" for c in columns)
+            + "</tr>"
+            for p in self.values()
+        )
+        return f"<table><caption>{len(self)} profiles</caption><tr>{head}</tr>{rows}</table>"
+
+
+def load_profiles(env_file: str | os.PathLike[str] | None = None) -> Profiles:
     """Every configured profile, by name, in the order of ``BROKERS_PROFILES``, then the
     single ``dxtrade`` / ``matchtrade`` configurations (when their ``*_BASE_URL`` is set).
 
@@ -165,7 +187,7 @@ def load_profiles(env_file: str | os.PathLike[str] | None = None) -> dict[str, P
     gives an empty dict.
     """
     settings = load_settings(env_file)
-    profiles: dict[str, Profile] = {}
+    profiles = Profiles()
     for name in _profile_names(settings):
         default = name.lower() if name.lower() in SINGLE_PROFILES else None
         profiles[name] = read_profile(settings, name, default_broker=default)

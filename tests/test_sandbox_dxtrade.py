@@ -518,6 +518,27 @@ def test_single_put_of_an_if_then_entry_drops_its_children(sb: Sandbox, dx: DX) 
     assert [o["clientOrderId"] for o in dx.orders()[0]] == ["g1"]
 
 
+def test_a_single_order_may_be_replaced_by_a_group(dx: DX) -> None:
+    """§7.5 Groups (S2): "a single order may be replaced by a group": the existing order first,
+    new THEN members after it, inactive until the parent fills (item 8); adding a member to a
+    group that stays one is refused (the sheet gives no code: 404 for the unknown member)."""
+    dx.place(order("s1", type="LIMIT", limitPrice=1.05))
+    etag = dx.orders()[1]
+    entry = order("s1", type="LIMIT", limitPrice=1.05)
+    group = {"orders": [entry, child("s1-sl", "STOP", 1.04)], "contingencyType": "IF-THEN"}
+    answer = dx.call("PUT", f"/accounts/{ENC}/orders", json=group, headers={"If-Match": etag})
+    assert answer.status_code == 200, answer.text
+    listed = by_client(dx.orders()[0])
+    assert listed["s1-sl"]["status"] == "ACCEPTED"  # inactive until the parent fills
+    assert listed["s1-sl"]["legs"][0]["price"] == Decimal("1.04")
+    grown = if_then(entry, sl=1.04, tp=1.2)
+    added = dx.call(
+        "PUT", f"/accounts/{ENC}/orders", json=grown, headers={"If-Match": answer.headers["ETag"]}
+    )
+    assert added.status_code in (404, 409)
+    assert "s1-tp" not in by_client(dx.orders()[0])
+
+
 def test_modify_a_working_stop_loss(dx: DX) -> None:
     """§7.5 case 2: a working protective CLOSE order is moved with a single-order PUT (its
     orderCode, positionCode, no quantity, new stopPrice); the new level then triggers."""

@@ -26,10 +26,21 @@ def _port(text: str) -> int:
     return port
 
 
+def _credentials() -> str:
+    """The demo logins, for --help (the URL is printed when the sandbox starts)."""
+    lines = ["demo logins:", f"  DXtrade (domain {DX_DOMAIN!r}, password {DX_PASSWORD!r}):"]
+    lines += [f"    user {user}: accounts {', '.join(codes)}" for user, codes in DX_USERS.items()]
+    lines.append(f"  Match-Trader (broker id {MT_BROKER_ID!r}, password {MT_PASSWORD!r}):")
+    lines += [f"    {email}: accounts {', '.join(ids)}" for email, ids in MT_USERS.items()]
+    return "\n".join(lines)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m brokers.sandbox  (or: brokers sandbox)",
         description="Loopback emulator of the DXtrade and Match-Trader REST APIs.",
+        epilog=_credentials(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="loopback address (127.0.0.1)")
     parser.add_argument("--port", type=_port, default=8700, help="TCP port; 0 picks a free one")

@@ -129,13 +129,24 @@ class ModifyMixin:
 
     def _modify_group(self, account: Account, body: dict[str, Any], tags: set[str]) -> Response:
         """§7.5 Groups: a PUT may carry the whole group; members cannot be added or removed in
-        one request (409, as an immutable change; a single order cannot become a group here)."""
+        one request (409, as an immutable change); a single order may become a group."""
         items = body.get("orders")
         contingency = _upper(body, "contingencyType")
         if not isinstance(items, list) or not items or contingency not in CONTINGENCIES:
             raise bad_request("a group needs orders[] and contingencyType IF-THEN or OCO")
         if not all(isinstance(item, dict) for item in items):
             raise bad_request("every member of a group must be an order object")
+        first = account.by_client_code(str(items[0].get("orderCode") or ""))
+        new = [
+            i for i in items[1:] if account.by_client_code(str(i.get("orderCode") or "")) is None
+        ]
+        if (
+            first is not None
+            and first.group is None
+            and contingency == "IF-THEN"
+            and new == items[1:]
+        ):
+            return self._single_to_group(account, first, items, tags)
         orders = [self._find_order(account, str(i.get("orderCode") or "")) for i in items]
         if all(o.final for o in orders):
             raise DXError(409, "1005", "Reference order is closed")
@@ -158,6 +169,30 @@ class ModifyMixin:
             self._apply(account, order, change)
         self._run_triggers()
         responses = [self._order_response(o) for o, _ in changes]
+        return self._answer_write(responses, account, True)
+
+    def _single_to_group(
+        self, account: Account, parent: Order, items: list[dict[str, Any]], tags: set[str]
+    ) -> Response:
+        """§7.5 Groups (S2): "a single order may be replaced by a group": the existing order
+        first, the new THEN members after it (inactive until the parent fills, §12 item 8)."""
+        if parent.final:
+            raise DXError(409, "1005", "Reference order is closed")
+        if parent.position_effect != "OPEN":
+            raise bad_request("the IF-THEN parent must be an OPEN order")
+        self._check_etag(tags, account, [parent])
+        change = self._replacement(account, parent, items[0])
+        children = self._build_children(account, parent, items[1:])
+        self._apply(account, parent, change)
+        group = self._new_id()
+        parent.contingency, parent.group = "IF-THEN", group
+        for child in children:
+            child.contingency, child.group, child.parent = "IF-THEN", group, parent.client_code
+            child.status = "ACCEPTED"
+        self._store(account, children)
+        self._execute_new(account, children)
+        self._run_triggers()
+        responses = [self._order_response(o) for o in (parent, *children)]
         return self._answer_write(responses, account, True)
 
     def _immutable(self, what: str) -> DXError:

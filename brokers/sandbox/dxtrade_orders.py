@@ -281,6 +281,12 @@ class OrdersMixin:
         if _upper(parent_body, "positionEffect", "OPEN") != "OPEN":
             raise bad_request("the IF-THEN parent must be an OPEN order")
         parent = self._build(account, parent_body)
+        return [parent, *self._build_children(account, parent, child_bodies)]
+
+    def _build_children(
+        self, account: Account, parent: Order, child_bodies: list[dict[str, Any]]
+    ) -> list[Order]:
+        """The THEN orders of an IF-THEN group whose parent is ``parent`` (§7.2 rules)."""
         children = []
         for item in child_bodies:
             if _upper(item, "positionEffect") != "CLOSE":
@@ -299,7 +305,7 @@ class OrdersMixin:
             child = self._build(account, item, then_child=True)
             child.side = opposite
             children.append(child)
-        return [parent, *children]
+        return children
 
     def _build_oco(self, account: Account, items: list[dict[str, Any]]) -> list[Order]:
         """§7.2 OCO: both OPEN, equal nonzero quantity."""
