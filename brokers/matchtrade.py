@@ -305,10 +305,10 @@ class MatchTrade(BrokerClient):
 
     # ---------------------------------------------------------------- reads
 
-    def accounts(self) -> list[Account]:
+    def accounts(self) -> Records[Account]:
         """The login's trading accounts (from the login answer)."""
         self._ensure_session()
-        return [t.account for t in self._trading.values()]
+        return Records(t.account for t in self._trading.values())
 
     def _resolve(self, account: str | None) -> TradingAccount:
         self._ensure_session()
@@ -338,12 +338,12 @@ class MatchTrade(BrokerClient):
         with self._parsing("GET", path):
             return parse_balance(reply.data, trading.account.id, trading.account.currency)
 
-    def get_balances(self, accounts: list[str] | None = None) -> list[Balance]:
+    def get_balances(self, accounts: list[str] | None = None) -> Records[Balance]:
         """The balances of ``accounts`` (default: every account of the login).
 
         Match-Trader has no multi-account balance call: one request per account."""
         self._ensure_session()
-        return [self.get_balance(a) for a in (accounts or list(self._trading))]
+        return Records(self.get_balance(a) for a in (accounts or list(self._trading)))
 
     # -------------------------------------------------------------- trading
 
@@ -354,17 +354,20 @@ class MatchTrade(BrokerClient):
         with self._parsing("GET", path):
             return parse(reply.data, trading.account.id)
 
-    def positions(self, account: str | None = None) -> list[Position]:
+    def positions(self, account: str | None = None) -> Records[Position]:
         """Open positions of ``account`` (volumes in lots)."""
-        return self._read(account, "open-positions", parse_positions)
+        return Records(self._read(account, "open-positions", parse_positions))
 
-    def orders(self, account: str | None = None) -> list[Order]:
+    def orders(self, account: str | None = None) -> Records[Order]:
         """Pending (limit and stop) orders of ``account``."""
-        return self._read(account, "active-orders", parse_orders)
+        return Records(self._read(account, "active-orders", parse_orders))
 
-    def instruments(self, account: str | None = None) -> list[Instrument]:
+    def instruments(self, account: str | None = None) -> Records[Instrument]:
         """The symbols ``account`` can trade, spelled as the broker wants (e.g. ``EURUSD.``)."""
-        return self._read(account, "effective-instruments", lambda data, _: parse_instruments(data))
+        found = self._read(
+            account, "effective-instruments", lambda data, _: parse_instruments(data)
+        )
+        return Records(found)
 
     def place_order(
         self,

@@ -491,3 +491,14 @@ def test_reads_are_retried_like_every_read(sandbox, mt, sleeps):
     assert client.quote("EURUSD.").bid == Decimal("1.08500")
     assert sandbox.count(CLOSED) == 2 and sandbox.count(CANDLES) == 2
     assert len(sleeps) == 3  # waited, without really sleeping
+
+
+def test_every_list_is_a_records_table(sandbox, mt):
+    client = mt()
+    lists = [client.accounts(), client.get_balances(), client.positions(), client.instruments()]
+    client.place_order("XAUUSD.", "BUY", "1", type="LIMIT", price="2300")
+    lists += [client.orders(), client.history(since=ago(60)), client.quotes(["EURUSD."])]
+    lists.append(client.candles("EURUSD.", "1d", count=3))
+    for items in lists:
+        assert isinstance(items, brokers.Records) and isinstance(items, list) and items
+        assert "<table>" in items._repr_html_() and len(items.rows()) == len(items)
