@@ -8,20 +8,19 @@ Balance(broker='matchtrade', account='700001', currency='USD', balance=Decimal('
 
 from __future__ import annotations
 
-import base64
-import json
-import math
 import re
 import time
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from requests.cookies import remove_cookie_by_name
 
 from . import orders as checks
+from . import timeframes
 from .base import BrokerClient, Reply, log, replace_error
 from .exceptions import (
     AccessDeniedError,
@@ -38,209 +37,68 @@ from .exceptions import (
     ResponseError,
     ServerError,
 )
-from .models import Account, Balance, Instrument, Order, OrderResult, Position
-from .parsing import mapping, mapping_list, money, required_money, text, to_datetime
-from .redaction import Secret, redact
+from .matchtrade_wire import (
+    DEFAULT_TOKEN_LIFETIME,
+    INTERVALS,
+    TradingAccount,
+    iso_utc,
+    jwt_claim,
+    jwt_expiry,
+    next_page,
+    operation_status,
+    parse_balance,
+    parse_candles,
+    parse_closed,
+    parse_instruments,
+    parse_login,
+    parse_orders,
+    parse_positions,
+    parse_quotations,
+    parse_trading_account,
+    shows,
+    token_lifetime,
+)
+from .models import (
+    Account,
+    Balance,
+    Candle,
+    Instrument,
+    Order,
+    OrderResult,
+    Position,
+    Quote,
+    Records,
+    Trade,
+)
+from .parsing import money, text
+from .redaction import Secret
 from .throttle import Rate
 from .token_cache import dump_account, load_account, number
 
+__all__ = [  # the client, and the wire parsers it re-exports from brokers.matchtrade_wire
+    "MatchTrade",
+    "TradingAccount",
+    "jwt_claim",
+    "jwt_expiry",
+    "operation_status",
+    "parse_balance",
+    "parse_candles",
+    "parse_closed",
+    "parse_instruments",
+    "parse_login",
+    "parse_orders",
+    "parse_positions",
+    "parse_quotations",
+    "parse_trading_account",
+    "token_lifetime",
+]
+
 LOGIN_PATHS = ("/manager/co-login", "/manager/mtr-login")
 REFRESH_PATH = "/manager/refresh-token"
-DEFAULT_TOKEN_LIFETIME = 15 * 60.0  # when the token's own `exp` cannot be read
-MIN_PLAUSIBLE_LIFETIME = 60.0  # a token "expiring" sooner means our clock is off
 REFRESHES_PER_HOUR = 4
+CANDLES_PER_REQUEST = 1000  # the server's maximum per answer is unknown (sheet §4.1): a guess
+MAX_WIDENINGS = 3  # extra requests for `count` bars across market closures
 _LOCKED_WORDS = re.compile(r"lock|block|disabl|suspend|banned", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class TradingAccount:
-    """An account with what trading calls need: its API token and system UUID."""
-
-    account: Account
-    token: Secret | None
-    system: str | None
-
-
-def jwt_claim(token: str, name: str) -> float | None:
-    """A numeric claim (``exp``, ``iat``) of a JWT, read without checking the signature."""
-    try:
-        payload = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        value = claims[name]
-    except (IndexError, KeyError, TypeError, ValueError, RecursionError):
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def jwt_expiry(token: str) -> float | None:
-    """The ``exp`` claim (epoch seconds) of a JWT, read without checking the signature."""
-    return jwt_claim(token, "exp")
-
-
-def token_lifetime(token: str, now: float) -> float:
-    """Seconds the session token lives, measured on the broker's clock where possible.
-
-    ``exp - iat`` does not depend on our clock agreeing with the broker's; without ``iat``,
-    ``exp - now``, unless a skewed clock makes that implausibly short: then the documented
-    default, and a 401 renews the session if it dies sooner.
-    """
-    expiry, issued = jwt_claim(token, "exp"), jwt_claim(token, "iat")
-    if expiry is not None and issued is not None and expiry > issued:
-        return expiry - issued
-    if expiry is not None and expiry - now > MIN_PLAUSIBLE_LIFETIME:
-        return expiry - now
-    return DEFAULT_TOKEN_LIFETIME
-
-
-def parse_trading_account(item: Mapping[str, Any]) -> TradingAccount:
-    account_id = text(item.get("tradingAccountId"))
-    if not account_id:
-        raise ResponseError("an account in the login answer has no tradingAccountId")
-    offer: Mapping[str, Any] = item["offer"] if isinstance(item.get("offer"), Mapping) else {}
-    system: Mapping[str, Any] = offer["system"] if isinstance(offer.get("system"), Mapping) else {}
-    token = text(item.get("tradingApiToken"))
-    return TradingAccount(
-        account=Account(
-            broker="matchtrade",
-            id=account_id,
-            currency=text(offer.get("currency")),
-            status=None,
-            raw=redact(dict(item)),
-        ),
-        token=Secret(token) if token else None,
-        system=text(system.get("uuid")),
-    )
-
-
-def parse_login(data: Any) -> tuple[str | None, list[TradingAccount], str | None]:
-    """``(token, accounts, selected id)`` from a co-login / mtr-login answer.
-
-    Accepts ``tradingAccounts`` or ``accounts``, and a lone ``selectedTradingAccount`` /
-    ``selectedAccount`` as the whole list.
-    """
-    payload = mapping(data, "login")
-    selected = payload.get("selectedTradingAccount") or payload.get("selectedAccount")
-    items = next(
-        (payload[k] for k in ("tradingAccounts", "accounts") if isinstance(payload.get(k), list)),
-        None,
-    )
-    if not items:
-        items = [selected] if isinstance(selected, Mapping) else []
-    accounts = [parse_trading_account(item) for item in mapping_list(items, "login")]
-    selected_id = text(selected.get("tradingAccountId")) if isinstance(selected, Mapping) else None
-    return text(payload.get("token")), accounts, selected_id
-
-
-def parse_balance(data: Any, account_id: str, currency: str | None = None) -> Balance:
-    """A :class:`Balance` from ``GET /mtr-api/{system}/balance``."""
-    item = mapping(data, "balance")
-    credit = money(item, "credit")
-    return Balance(
-        broker="matchtrade",
-        account=account_id,
-        currency=text(item.get("currency")) or currency,
-        balance=required_money(item, "balance", "balance"),
-        equity=money(item, "equity"),
-        available=money(item, "freeMargin"),
-        margin=money(item, "margin"),
-        profit=money(item, "profit"),
-        # A balance without credit means the account has none (reference: real payloads).
-        credit=Decimal(0) if credit is None else credit,
-        raw=dict(item),
-    )
-
-
-def _items(data: Any, key: str, what: str) -> list[Mapping[str, Any]]:
-    """A top-level array, or the array under ``key`` (both shapes are in use)."""
-    payload = data if isinstance(data, list) else mapping(data, what).get(key)
-    return mapping_list(payload or [], what)
-
-
-def _protection(item: Mapping[str, Any], name: str) -> Decimal | None:
-    value = money(item, name)
-    return None if value is None or value == 0 else value  # 0 means "none" on this platform
-
-
-def parse_positions(data: Any, account_id: str) -> list[Position]:
-    """Positions from ``GET /mtr-api/{system}/open-positions``."""
-    return [
-        Position(
-            broker="matchtrade",
-            account=account_id,
-            id=text(item.get("id")) or "",
-            symbol=text(item.get("symbol")) or "",
-            side=text(item.get("side")) or "",
-            quantity=required_money(item, "volume", "open positions"),
-            open_price=money(item, "openPrice"),
-            profit=money(item, "profit"),
-            stop_loss=_protection(item, "stopLoss"),
-            take_profit=_protection(item, "takeProfit"),
-            open_time=to_datetime(item.get("openTime") or item.get("openTimeMillis")),
-            raw=dict(item),
-        )
-        for item in _items(data, "positions", "open positions")
-    ]
-
-
-def parse_orders(data: Any, account_id: str) -> list[Order]:
-    """Pending orders from ``GET /mtr-api/{system}/active-orders``."""
-    return [
-        Order(
-            broker="matchtrade",
-            account=account_id,
-            id=text(item.get("id")) or "",
-            symbol=text(item.get("symbol")) or "",
-            side=text(item.get("side")),
-            quantity=money(item, "volume"),
-            type=text(item.get("type")),
-            price=money(item, "activationPrice", "price"),
-            status=text(item.get("status")) or "PENDING",
-            stop_loss=_protection(item, "stopLoss"),
-            take_profit=_protection(item, "takeProfit"),
-            raw=dict(item),
-        )
-        for item in _items(data, "orders", "active orders")
-    ]
-
-
-def parse_instruments(data: Any) -> list[Instrument]:
-    """Symbols from ``GET /mtr-api/{system}/effective-instruments``."""
-    return [
-        Instrument(
-            broker="matchtrade",
-            symbol=text(item.get("symbol")) or "",
-            description=text(item.get("description")),
-            type=text(item.get("type")),
-            currency=text(item.get("quoteCurrency")),
-            min_quantity=money(item, "volumeMin"),
-            quantity_step=money(item, "volumeStep"),
-            raw=dict(item),
-        )
-        for item in _items(data, "instruments", "instruments")
-    ]
-
-
-def operation_status(data: Any, http_status: int = 200, endpoint: str = "") -> str:
-    """``OK``, ``REJECTED`` or another status from an operation answer (see the reference:
-    ``status`` decides; an answer with only ``orderId`` is a success, and so is an empty
-    204 to a pending-order cancel, the one call documented to give it)."""
-    if data is None:
-        if http_status == 204 and endpoint == "pending-order/cancel":
-            return "OK"
-        raise ResponseError("the operation answer is empty")
-    payload = mapping(data, "operation")
-    status = text(payload.get("status"))
-    if status:
-        return status.upper()
-    if text(payload.get("orderId")):
-        return "OK"
-    raise ResponseError("the operation answer has neither status nor orderId")
 
 
 class MatchTrade(BrokerClient):
@@ -249,7 +107,10 @@ class MatchTrade(BrokerClient):
     ``account`` is a ``tradingAccountId`` (default: the account the login answer selects,
     else the first). ``login_path`` forces ``/manager/co-login`` or ``/manager/mtr-login``
     (default: co-login, then mtr-login when co-login answers 404). The session token is
-    renewed ``renew_before`` seconds before it expires. Other options: see
+    renewed ``renew_before`` seconds before it expires. ``history_page_size``: the most
+    operations this broker returns per closed-positions answer, where it caps them silently (the
+    Platform API documents no cap and no paging): an answer that full makes :meth:`history` ask
+    again from its last close time, so no trade is lost. Other options: see
     :class:`~brokers.BrokerClient`.
     """
 
@@ -271,6 +132,12 @@ class MatchTrade(BrokerClient):
         "client_order_id": "none: sent once, reconcile() finds the result",
         "close_position": True,
         "cancel_order": True,
+        "modify_order": "pending-order/edit: price, size, stop loss, take profit",
+        "set_protection": "position/edit: both levels sent, 0 removes one",
+        "history": "closed-positions: one trade per closing operation (partial closes apart)",
+        "order_history": False,
+        "quotes": "one request for many symbols",
+        "candles": "1m 5m 15m 30m 1h 4h 1d 1w 1M",
     }
 
     def __init__(
@@ -283,6 +150,7 @@ class MatchTrade(BrokerClient):
         *,
         login_path: str | None = None,
         renew_before: float = 180.0,
+        history_page_size: int | None = None,
         **options: Any,
     ) -> None:
         super().__init__(base_url, account=account, **options)
@@ -297,6 +165,7 @@ class MatchTrade(BrokerClient):
         self.broker_id = str(broker_id).strip()
         self.login_path = login_path
         self.renew_before = checks.seconds(renew_before, "renew_before")
+        self.history_page_size = checks.count(history_page_size, "history_page_size")
         self._password = Secret(password, password=True)  # a short password must not leak
         self._token: Secret | None = None
         self._refresh_token: Secret | None = None
@@ -496,10 +365,10 @@ class MatchTrade(BrokerClient):
 
     # ---------------------------------------------------------------- reads
 
-    def accounts(self) -> list[Account]:
+    def accounts(self) -> Records[Account]:
         """The login's trading accounts (from the login answer)."""
         self._ensure_session()
-        return [t.account for t in self._trading.values()]
+        return Records(t.account for t in self._trading.values())
 
     def _resolve(self, account: str | None) -> TradingAccount:
         self._ensure_session()
@@ -529,12 +398,12 @@ class MatchTrade(BrokerClient):
         with self._parsing("GET", path):
             return parse_balance(reply.data, trading.account.id, trading.account.currency)
 
-    def get_balances(self, accounts: list[str] | None = None) -> list[Balance]:
+    def get_balances(self, accounts: list[str] | None = None) -> Records[Balance]:
         """The balances of ``accounts`` (default: every account of the login).
 
         Match-Trader has no multi-account balance call: one request per account."""
         self._ensure_session()
-        return [self.get_balance(a) for a in (accounts or list(self._trading))]
+        return Records(self.get_balance(a) for a in (accounts or list(self._trading)))
 
     # -------------------------------------------------------------- trading
 
@@ -545,17 +414,20 @@ class MatchTrade(BrokerClient):
         with self._parsing("GET", path):
             return parse(reply.data, trading.account.id)
 
-    def positions(self, account: str | None = None) -> list[Position]:
+    def positions(self, account: str | None = None) -> Records[Position]:
         """Open positions of ``account`` (volumes in lots)."""
-        return self._read(account, "open-positions", parse_positions)
+        return Records(self._read(account, "open-positions", parse_positions))
 
-    def orders(self, account: str | None = None) -> list[Order]:
+    def orders(self, account: str | None = None) -> Records[Order]:
         """Pending (limit and stop) orders of ``account``."""
-        return self._read(account, "active-orders", parse_orders)
+        return Records(self._read(account, "active-orders", parse_orders))
 
-    def instruments(self, account: str | None = None) -> list[Instrument]:
+    def instruments(self, account: str | None = None) -> Records[Instrument]:
         """The symbols ``account`` can trade, spelled as the broker wants (e.g. ``EURUSD.``)."""
-        return self._read(account, "effective-instruments", lambda data, _: parse_instruments(data))
+        found = self._read(
+            account, "effective-instruments", lambda data, _: parse_instruments(data)
+        )
+        return Records(found)
 
     def place_order(
         self,
@@ -652,6 +524,278 @@ class MatchTrade(BrokerClient):
         }
         return self._mutate(account, "pending-order/cancel", body)
 
+    # ------------------------------------------------------------ modifications
+
+    def modify_order(
+        self,
+        order: str | Order,
+        *,
+        price: Any = None,
+        quantity: Any = None,
+        stop_loss: Any = checks.UNSET,
+        take_profit: Any = checks.UNSET,
+        account: str | None = None,
+    ) -> OrderResult:
+        """Change a pending order through ``pending-order/edit``.
+
+        ``price`` and ``quantity`` (lots): ``None`` keeps them. ``stop_loss`` / ``take_profit``:
+        left out keeps, ``None`` removes, a price sets. The platform wants the whole order in
+        every edit, so the rest is filled from ``order`` (pass the :class:`~brokers.Order`
+        from :meth:`orders` to save the request that looks it up). Sent exactly once: a lost
+        answer is :class:`~brokers.OrderOutcomeUnknownError`, and :meth:`reconcile` then says
+        whether the order shows the change.
+        """
+        new_price = checks.amount(price, "price", required=False)
+        new_quantity = checks.amount(quantity, "quantity", required=False)
+        levels = self._levels(stop_loss, take_profit)
+        if new_price is None and new_quantity is None and not levels:
+            raise ConfigurationError(
+                "modify_order needs a price, quantity, stop_loss or take_profit"
+            )
+        ref = self._order_ref(order)
+        if isinstance(ref, Order):
+            current, account = ref, account or ref.account
+        else:
+            current = self._find(self.orders(account), ref, "order", account)
+        want = {
+            "price": new_price or current.price,
+            "quantity": new_quantity or current.quantity,
+            "stop_loss": levels.get("stop_loss", current.stop_loss),
+            "take_profit": levels.get("take_profit", current.take_profit),
+        }
+        side = current.side or ""
+        checks.check_protection_sides(side, want["price"], want["stop_loss"], want["take_profit"])
+        body = {
+            "id": current.id,
+            "instrument": current.symbol,
+            "orderSide": side,
+            "volume": want["quantity"],
+            "type": current.type,
+            "priceOrder": want["price"],  # the edit's name for the price (sheet §4.2)
+            "slPrice": want["stop_loss"] or 0,  # 0 = none
+            "tpPrice": want["take_profit"] or 0,
+            "isMobile": False,
+        }
+        result = self._mutate(account, "pending-order/edit", body, empty_ok=True, want=want)
+        if result.status == "SENT":  # a 2xx without an operation answer: confirm by reading
+            unknown = self._unknown("pending-order/edit", result.account, body, want)
+            if not self.reconcile(unknown):
+                raise unknown
+            return replace(result, order_id=current.id, status="OK")
+        return result
+
+    def set_protection(
+        self,
+        position: str | Position,
+        *,
+        stop_loss: Any = checks.UNSET,
+        take_profit: Any = checks.UNSET,
+        account: str | None = None,
+    ) -> OrderResult:
+        """Set, move or remove a position's stop loss and take profit (``position/edit``).
+
+        A price sets or moves a level, ``None`` removes it, leaving the argument out keeps it.
+        Both levels travel in every edit, so a kept one is resent from ``position`` (pass the
+        :class:`~brokers.Position` from :meth:`positions` to save the request that looks it
+        up). Sent once; a lost answer is :class:`~brokers.OrderOutcomeUnknownError`, after
+        which :meth:`reconcile` says whether the position shows the change.
+        """
+        levels = self._levels(stop_loss, take_profit)
+        if not levels:
+            raise ConfigurationError("set_protection needs stop_loss or take_profit")
+        ref = self._position_ref(position)
+        if isinstance(ref, Position):
+            current, account = ref, account or ref.account
+        else:
+            current = self._find(self.positions(account), ref, "position", account)
+        want = {
+            "stop_loss": levels.get("stop_loss", current.stop_loss),
+            "take_profit": levels.get("take_profit", current.take_profit),
+        }
+        # The price the position would close at now, where the answer gave it.
+        market = money(current.raw, "currentPrice") if current.raw else None
+        checks.check_protection_sides(current.side, market, *want.values())
+        body = {
+            "id": current.id,
+            "instrument": current.symbol,
+            "orderSide": current.side,  # the position's own side (sheet §4.2)
+            "volume": current.quantity,
+            "slPrice": want["stop_loss"] or 0,  # 0 = none
+            "tpPrice": want["take_profit"] or 0,
+            "isMobile": False,
+        }
+        result = self._mutate(account, "position/edit", body, want=want)
+        return replace(result, position_id=current.id)
+
+    @staticmethod
+    def _levels(stop_loss: Any, take_profit: Any) -> dict[str, Decimal | None]:
+        """The protection levels to change: a price, or ``None`` to remove; kept ones absent."""
+        levels = {
+            "stop_loss": checks.protection(stop_loss, "stop_loss"),
+            "take_profit": checks.protection(take_profit, "take_profit"),
+        }
+        return {k: cast("Decimal | None", v) for k, v in levels.items() if v is not checks.UNSET}
+
+    def _unknown(
+        self, endpoint: str, account: str, body: Any, want: Mapping[str, Any]
+    ) -> OrderOutcomeUnknownError:
+        return OrderOutcomeUnknownError(
+            f"{endpoint} answered without saying whether it took effect, and the "
+            "change does not show yet",
+            sent={"account": account, "endpoint": endpoint, "body": body, "want": dict(want)},
+            broker=self.broker,
+            method="POST",
+        )
+
+    # ------------------------------------------------------------- history
+
+    def history(
+        self, *, since: Any, until: Any = None, account: str | None = None
+    ) -> Records[Trade]:
+        """Closed trades of ``account`` between ``since`` and ``until`` (default: now).
+
+        One :class:`~brokers.Trade` per closing operation, oldest first: a position closed in
+        two parts is two trades with the same ``position_id``. ``net_profit`` is the
+        platform's ``netProfit`` (profit after commission and swap), in the account currency.
+        Times: aware ``datetime``, ``date`` or ISO text; a naive ``datetime`` is refused.
+        Complete however many answers it takes (see ``history_page_size``), each through the
+        client's throttle.
+        """
+        start, end = checks.time_range(since, until, datetime.now(timezone.utc))
+        trading = self._resolve(account)
+        path = self._trading_path(trading, "closed-positions")
+        found: dict[str, Trade] = {}
+        low, high = start, end
+        while True:
+            body = {"from": iso_utc(low), "to": iso_utc(high, up=True)}
+            reply = self._call("POST", path, json=body, account=trading.account.id)
+            with self._parsing("POST", path):
+                page, naive = parse_closed(reply.data, trading.account.id, trading.account.currency)
+            if naive:
+                log.info("%s: closed-positions times carry no zone; read as UTC", self.broker)
+            fresh = [t for t in page if t.id not in found]
+            found.update((t.id, t) for t in page)
+            full = self.history_page_size is not None and len(page) >= self.history_page_size
+            if not full:
+                break
+            if not fresh:
+                raise ResponseError(
+                    f"closed-positions keeps answering the same {len(page)} operations: more "
+                    "than history_page_size of them share one close time",
+                    broker=self.broker,
+                    path=path,
+                    hint="raise history_page_size to the broker's real cap",
+                )
+            low, high = next_page(page, low, high)
+        trades = [t for t in found.values() if t.close_time is None or start <= t.close_time <= end]
+        return Records(sorted(trades, key=lambda t: (t.close_time or start, t.id)))
+
+    def order_history(
+        self, *, since: Any, until: Any = None, account: str | None = None
+    ) -> Records[Order]:
+        """Not offered: the Platform API lists closed positions (:meth:`history`), not orders."""
+        raise self._lacks("order_history")
+
+    # ---------------------------------------------------------- market data
+
+    def quotes(self, symbols: list[str], *, account: str | None = None) -> Records[Quote]:
+        """Current bid and ask of ``symbols`` (as :meth:`instruments` spells them), in one
+        ``quotations`` request; a symbol the broker does not know is a ConfigurationError."""
+        wanted = [symbols] if isinstance(symbols, str) else list(symbols or [])
+        wanted = list(dict.fromkeys(checks.symbol(s) for s in wanted))
+        if not wanted:
+            raise ConfigurationError("quotes needs at least one symbol")
+        trading = self._resolve(account)
+        path = self._trading_path(trading, "quotations")
+        params = {"symbols": ",".join(wanted)}
+        reply = self._call("GET", path, params=params, account=trading.account.id)
+        with self._parsing("GET", path):
+            answer = parse_quotations(reply.data)
+        found: dict[str, Quote] = {}
+        for quote in answer:  # by symbol or alias, never by position (sheet §4.1)
+            for key in (quote.symbol, text(quote.raw.get("alias"))):
+                found.setdefault(key or "", quote)
+        missing = [s for s in wanted if s not in found]
+        if missing:
+            raise ConfigurationError(
+                f"no quote for {', '.join(missing)}: not a symbol of account {trading.account.id}",
+                broker=self.broker,
+                hint="instruments() lists the symbols exactly as this broker spells them",
+            )
+        return Records(found[s] for s in wanted)
+
+    def candles(
+        self,
+        symbol: str,
+        timeframe: str,
+        *,
+        since: Any = None,
+        until: Any = None,
+        count: int | None = None,
+        account: str | None = None,
+    ) -> Records[Candle]:
+        """Candles of ``symbol``, oldest first, times in UTC (each the start of its period).
+
+        ``timeframe``: ``"1m" "5m" "15m" "30m" "1h" "4h" "1d" "1w" "1M"`` (Match-Trader has
+        no other). Give ``since`` (and optionally ``until``, default now), or ``count`` for the
+        latest bars up to ``until`` (reaching further back, up to three more requests, where
+        the market was closed); with both, the first ``count`` from ``since``. A long range is
+        fetched in windows of 1000 bars; the last bar may still be forming.
+        """
+        symbol = checks.symbol(symbol)
+        name = timeframes.timeframe(timeframe, INTERVALS, self.broker)
+        limit = checks.count(count)
+        if since is None and limit is None:
+            raise ConfigurationError("candles needs since or count")
+        now = datetime.now(timezone.utc).replace(microsecond=0)  # bars open on whole seconds
+        step = timedelta(seconds=timeframes.seconds(name))
+        if since is None:
+            end = now if until is None else checks.utc_time(until, "until")
+            start = end - step * (limit or 0)
+        else:
+            start, end = checks.time_range(since, until, now)
+        trading = self._resolve(account)
+        if since is not None:
+            bars = self._candle_windows(trading, symbol, name, start, end, enough=limit)
+            return Records(bars[:limit] if limit is not None else bars)
+        limit = limit or 0  # given: since or count
+        bars = self._candle_windows(trading, symbol, name, start, end)
+        for _ in range(MAX_WIDENINGS):  # fewer bars than asked: the market was closed a while
+            if len(bars) >= limit:
+                break
+            earlier = start - (step * (limit - len(bars)) + timedelta(days=3))
+            older = self._candle_windows(trading, symbol, name, earlier, start)
+            bars = [*(c for c in older if c.time < start), *bars]
+            start = earlier
+        return Records(bars[-limit:])
+
+    def _candle_windows(
+        self,
+        trading: TradingAccount,
+        symbol: str,
+        name: str,
+        start: datetime,
+        end: datetime,
+        enough: int | None = None,
+    ) -> list[Candle]:
+        """Every bar opening in ``[start, end]``, window by window, oldest first, no repeats;
+        ``enough``: stop after the window that brings that many."""
+        path = self._trading_path(trading, "candles")
+        window = timedelta(seconds=timeframes.seconds(name)) * CANDLES_PER_REQUEST
+        bars: dict[datetime, Candle] = {}
+        low = start
+        while True:
+            high = min(end, low + window)
+            params = {"symbol": symbol, "interval": INTERVALS[name], "from": iso_utc(low)}
+            params["to"] = iso_utc(high, up=True)
+            reply = self._call("GET", path, params=params, account=trading.account.id)
+            with self._parsing("GET", path):
+                page = parse_candles(reply.data, symbol, name)
+            bars.update((c.time, c) for c in page if start <= c.time <= end)
+            if high >= end or (enough and len(bars) >= enough):
+                return [bars[t] for t in sorted(bars)]
+            low = high
+
     def _find(self, items: list[Any], item_id: str, what: str, account: str | None) -> Any:
         found = next((i for i in items if i.id == str(item_id)), None)
         if found is None:
@@ -659,16 +803,27 @@ class MatchTrade(BrokerClient):
             raise self._not_open(what, item_id, label, [i.id for i in items])
         return found
 
-    def _mutate(self, account: str | None, endpoint: str, body: Any, **before: Any) -> OrderResult:
+    def _mutate(
+        self,
+        account: str | None,
+        endpoint: str,
+        body: Any,
+        *,
+        empty_ok: bool = False,
+        **before: Any,
+    ) -> OrderResult:
         """Send a state-changing request exactly once and read its operation answer.
 
-        ``before`` (what the account held before it) goes into an
-        :class:`~brokers.OrderOutcomeUnknownError`, for :meth:`reconcile`."""
+        ``before`` (what the account held before it, or the state asked for) goes into an
+        :class:`~brokers.OrderOutcomeUnknownError`, for :meth:`reconcile`. ``empty_ok``: a 2xx
+        without a body is a valid answer (status ``"SENT"``: the caller confirms it)."""
         trading = self._resolve(account)
         path = self._trading_path(trading, endpoint)
         sent = {"account": trading.account.id, "endpoint": endpoint, "body": body, **before}
         try:
             reply = self._call("POST", path, json=body, account=trading.account.id, write=True)
+            if empty_ok and reply.data is None:
+                return OrderResult(self.broker, trading.account.id, None, status="SENT")
             with self._parsing("POST", path):
                 status = operation_status(reply.data, reply.status, endpoint)
         except BrokerError as exc:
@@ -716,7 +871,9 @@ class MatchTrade(BrokerClient):
         volume) that was not there before the request, or ``None`` when there is none
         (nothing was executed; sending again is safe). For a close or cancel: ``True`` when
         it took effect (the position or order is gone, or a partial close reduced it),
-        ``False`` when nothing changed.
+        ``False`` when nothing changed. For :meth:`modify_order` and :meth:`set_protection`:
+        ``True`` when the order or position now shows every value asked for, ``False`` when it
+        does not (or is no longer open).
         """
         sent = error.sent if isinstance(error, OrderOutcomeUnknownError) else {}
         account, endpoint, body = sent.get("account"), sent.get("endpoint"), sent.get("body")
@@ -730,6 +887,11 @@ class MatchTrade(BrokerClient):
             return all(p.id != target["positionId"] for p in self.positions(account))
         if endpoint == "pending-order/cancel":
             return all(o.id != body["id"] for o in self.orders(account))
+        if endpoint in ("pending-order/edit", "position/edit"):
+            edited = self.orders(account) if endpoint == "pending-order/edit" else None
+            items = self.positions(account) if edited is None else edited
+            now = next((i for i in items if i.id == body["id"]), None)
+            return now is not None and shows(now, sent.get("want", {}))
         known = set(sent.get("known_ids", ()))
         items = self.positions(account) if endpoint == "position/open" else self.orders(account)
         matches = [

@@ -220,19 +220,48 @@ Match-Trader routes and settings (``sb.matchtrade``)
 ``co-auth`` and ``rt`` cookies); ``POST /manager/refresh-token`` (``rt`` cookie). Under
 ``/mtr-api/{systemUuid}`` (``Auth-trading-api`` of an account on that system + live ``co-auth``
 cookie of its owner, else 401; unknown system → 404 HTML): ``GET balance``, ``open-positions``,
-``active-orders``, ``effective-instruments``, ``quotations?symbols=``; ``POST closed-positions``,
-``position/open``, ``position/edit``, ``position/close`` (object), ``positions/close`` (array,
-all-or-nothing), ``position/close-partially``, ``pending-order/create|edit|cancel``. Mutations
-answer ``{"status", "nativeCode", "errorMessage", "orderId"}``; invalid ones 200 ``REJECTED``. A
-new position's ``id`` equals the ``orderId`` that opened it.
+``active-orders``, ``effective-instruments``, ``quotations?symbols=``, ``candles``; ``POST
+closed-positions``, ``position/open``, ``position/edit``, ``position/close`` (object),
+``positions/close`` (array, all-or-nothing), ``position/close-partially``,
+``pending-order/create|edit|cancel``. Mutations answer ``{"status", "nativeCode",
+"errorMessage", "orderId"}``; invalid ones 200 ``REJECTED``. A new position's ``id`` equals the
+``orderId`` that opened it. Errors of reads are ``{"errorMessage": ...}``.
+
+Market data and history (modules ``matchtrade_market`` and ``matchtrade_history``; sheet §4.1):
+
+- ``quotations?symbols=A,B`` (plain or ``%2C`` commas): one entry per known symbol (unknown ones
+  left out; no ``symbols`` → all), prices as strings, ``timestampSec`` + ``timestampMs``.
+- ``candles?symbol=&interval=&from=&to=`` (all four required, ISO-8601; intervals ``M1 M5 M15
+  M30 H1 H4 D1 W1 MN1``; else 400): ``{symbol, interval, candles: [{time, open, high, low,
+  close, volume}]}``, ``time`` = open time in epoch ms (W1 bars open on Mondays, MN1 on the
+  1st), bars opening in ``[from, to]`` up to now, oldest first, values JSON numbers; a
+  deterministic series around the seed quote; the bar holding now is forming (close = mid).
+- ``closed-positions`` (body ``{"from", "to"}``, optional ``symbols``): ``{"operations":
+  [...]}``, one entry per closing operation closed in ``[from, to]``, sorted by close time; a
+  partial close has ``closeReason`` ``CLOSE_REASON_PARTIAL`` and its own ``uid`` (same ``id``).
+  Seeded history: 700001 has 12 operations over the 8 weeks before today (one position closed
+  in two parts), 700002 three, 700003 none; every close through the API is added.
+- ``position/edit``: both levels from the body (``0`` or absent clears one); a stop loss or take
+  profit on the wrong side of the price the position closes at (bid for BUY, ask for SELL) is
+  REJECTED ``INVALID_STOPS``. ``pending-order/edit``: ``priceOrder`` (required), ``volume``,
+  ``slPrice``/``tpPrice`` checked against the new price the same way.
 
 Settings: ``co_login_enabled`` (True); ``account_keys`` ``"accounts"`` | ``"tradingAccounts"`` |
 ``"selected_only"``; ``selected_index`` (0); ``token_lifetime`` (900 s, the JWT ``exp``);
 ``refresh_mode`` ``"cookie"`` | ``"body"``; ``refresh_limit`` (4 per user per hour, then 429);
 ``money_as_numbers``; ``omit_fields`` (balance names to leave out); ``locked`` (e-mails → 401
 "User is blocked"); ``reject_orders`` (message → every mutation 200 REJECTED); ``empty_401``
-(401 without body on ``/mtr-api``); ``cancel_empty`` (pending cancel → 204). Helpers:
-``system_uuid(account_id)``, ``trading_api_token(account_id)``.
+(401 without body on ``/mtr-api``); ``cancel_empty`` (pending cancel → 204);
+``quotations_shape`` ``"array"`` | ``"wrapped"`` (``{"quotations": [...]}``);
+``quote_timestamps`` ``"both"`` | ``"sec"`` | ``"none"``; ``candles_order`` ``"asc"`` |
+``"desc"``; ``candles_as_strings``; ``candle_intervals`` (the accepted spellings);
+``closed_page_size`` (None; N → at most the first N operations per answer, silently, as a
+server with an undocumented cap would); ``closed_max_span`` (None; seconds → a longer range is
+400); ``closed_order`` ``"asc"`` | ``"desc"``; ``closed_time_format`` ``"Z"`` | ``"offset"`` |
+``"naive"``; ``edit_strict`` (False; True → an edit whose ``orderSide``/``volume``/``type``
+differ from the position's or order's is REJECTED); ``pending_edit_answer`` ``"operation"`` |
+``"empty"`` (200, no body) | ``"204"``. Helpers: ``system_uuid(account_id)``,
+``trading_api_token(account_id)``.
 
 ProjectX routes and settings (``sb.projectx``)
 ----------------------------------------------

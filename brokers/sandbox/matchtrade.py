@@ -1,25 +1,28 @@
 """Match-Trader Platform API emulator: ``/manager/...`` login and ``/mtr-api/{systemUuid}/...``.
 
 Every answer follows ``shared/reference/matchtrader-api.md`` ("Emulator checklist"): money, prices
-and volumes as JSON strings, business rejections as HTTP 200 ``status: "REJECTED"``.
+and volumes as JSON strings, business rejections as HTTP 200 ``status: "REJECTED"``. The login
+routes live in :mod:`.matchtrade_login`, quotations and candles in :mod:`.matchtrade_market`, the
+closed-position history in :mod:`.matchtrade_history`.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from . import matchtrade_history as history
+from . import matchtrade_market as market
 from . import seed
+from .matchtrade_login import T0 as _T0
+from .matchtrade_login import LoginRoutes
+from .matchtrade_login import error as _error
+from .matchtrade_login import iso_z as _iso
 from .wire import (
     RecordedRequest,
     Response,
@@ -36,8 +39,6 @@ ZERO = Decimal("0")
 CENT = Decimal("0.01")
 ACCOUNT_KEYS = ("accounts", "tradingAccounts", "selected_only")
 REFRESH_MODES = ("cookie", "body")
-TRADING_API_DOMAIN = "http://ta-sandbox-mtr:8080"
-_T0 = 1767348000.0  # 2026-01-02T10:00:00Z
 
 
 class Rejected(Exception):
@@ -47,13 +48,6 @@ class Rejected(Exception):
         super().__init__(message)
         self.native_code = native_code
         self.message = message
-
-
-@dataclass
-class _Session:
-    email: str
-    account_uuid: str
-    expires: float
 
 
 @dataclass
@@ -105,38 +99,14 @@ class _Account:
     closed: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _iso(epoch: float, millis: bool = False) -> str:
-    base = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch))
-    return f"{base}.{int(epoch * 1000) % 1000:03d}Z" if millis else base + "Z"
-
-
-def _parse_iso(text: Any) -> float | None:
-    try:
-        return datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
-
-
 def _price_step(symbol: str) -> Decimal:
     return Decimal(1).scaleb(-seed.MT_INSTRUMENTS[symbol][4])
-
-
-def _error(status: int, message: str) -> Response:
-    return json_response(status, {"errorMessage": message})
 
 
 Handler = Callable[..., Response]
 
 
-class MatchTraderState:
+class MatchTraderState(LoginRoutes):
     """Match-Trader users, sessions, accounts, positions and pending orders, plus switches.
 
     Settings (plain attributes; :meth:`reset` restores the defaults):
@@ -174,6 +144,7 @@ class MatchTraderState:
             ("GET", "active-orders"): self._active_orders,
             ("GET", "effective-instruments"): self._effective_instruments,
             ("GET", "quotations"): self._quotations,
+            ("GET", "candles"): self._candles,
             ("POST", "closed-positions"): self._closed_positions,
             ("POST", "position/open"): self._mutation(self._position_open),
             ("POST", "position/edit"): self._mutation(self._position_edit),
@@ -181,7 +152,7 @@ class MatchTraderState:
             ("POST", "positions/close"): self._mutation(self._positions_close),
             ("POST", "position/close-partially"): self._mutation(self._position_close_partially),
             ("POST", "pending-order/create"): self._mutation(self._pending_create),
-            ("POST", "pending-order/edit"): self._mutation(self._pending_edit),
+            ("POST", "pending-order/edit"): self._mutation(self._pending_edit, edit=True),
             ("POST", "pending-order/cancel"): self._mutation(self._pending_cancel, cancel=True),
         }
         self.reset()
@@ -203,8 +174,19 @@ class MatchTraderState:
             self.reject_orders: str | None = None
             self.empty_401: bool = False
             self.cancel_empty: bool = False
+            self.quotations_shape: str = "array"
+            self.quote_timestamps: str = "both"
+            self.candles_order: str = "asc"
+            self.candles_as_strings: bool = False
+            self.candle_intervals: tuple[str, ...] = tuple(market.INTERVALS)
+            self.closed_page_size: int | None = None
+            self.closed_max_span: float | None = None
+            self.closed_order: str = "asc"
+            self.closed_time_format: str = "Z"
+            self.edit_strict: bool = False
+            self.pending_edit_answer: str = "operation"
             self._secret = uuid.uuid4().bytes + uuid.uuid4().bytes
-            self._sessions: dict[str, _Session] = {}
+            self._sessions = {}
             self._refresh: dict[str, str] = {}
             self._refresh_log: dict[str, list[float]] = {}
             self._next_id = 1000000000000000
@@ -228,6 +210,7 @@ class MatchTraderState:
         for item in seed.MT_POSITIONS[account_id]:
             position = _Position(open_time=_T0, **item)  # type: ignore[arg-type]
             account.positions[position.id] = position
+        account.closed = history.seed_operations(account_id, time.time())
         return account
 
     def expire_sessions(self, refresh: bool = False) -> None:
@@ -300,159 +283,6 @@ class MatchTraderState:
         if session is None or session.email != account.email:
             return None
         return account
-
-    # ------------------------------------------------------------------ JWT
-
-    def _issue_jwt(self, email: str) -> str:
-        """Mint an HS256 co-auth JWT for ``email`` and remember it as live."""
-        now = time.time()
-        selected = self._selected(email)
-        jti = str(uuid.uuid4())
-        claims = {
-            "account_uuid": selected.uuid,
-            "manager_scope": [],
-            "user_name": f"{email}:{seed.MT_BROKER_ID}",
-            "scope": ["read", "write", "trust"],
-            "partnerId": int(seed.MT_BROKER_ID),
-            "exp": int(now + self.token_lifetime),
-            "jti": jti,
-            "email": email,
-            "authorities": ["EMAIL_READ", "PHONE_READ", "ROLE_USER", "USER"],
-            "client_id": "mtr-sandbox",
-        }
-        header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
-        payload = _b64url(json.dumps(claims, separators=(",", ":")).encode())
-        signing_input = f"{header}.{payload}"
-        signature = hmac.new(self._secret, signing_input.encode(), hashlib.sha256).digest()
-        self._sessions[jti] = _Session(email, selected.uuid, now + self.token_lifetime)
-        return f"{signing_input}.{_b64url(signature)}"
-
-    def _verify_jwt(self, token: str) -> _Session | None:
-        """The live session behind a JWT, or None (bad signature, unknown, expired)."""
-        parts = token.split(".")
-        if len(parts) != 3:
-            return None
-        expected = hmac.new(self._secret, f"{parts[0]}.{parts[1]}".encode(), hashlib.sha256)
-        try:
-            valid = hmac.compare_digest(_b64url_decode(parts[2]), expected.digest())
-            claims = json.loads(_b64url_decode(parts[1])) if valid else None
-        except ValueError:
-            return None
-        session = self._sessions.get(str(claims.get("jti"))) if isinstance(claims, dict) else None
-        if session is None or time.time() >= session.expires:
-            return None
-        return session
-
-    # ------------------------------------------------------------------ manager routes
-
-    def _platform_details(self, _req: RecordedRequest) -> Response:
-        return json_response(
-            200,
-            {
-                "partnerId": seed.MT_BROKER_ID,
-                "brokerName": "Sandbox Broker",
-                "platformUrl": self.platform_url,
-            },
-        )
-
-    def _co_login(self, req: RecordedRequest) -> Response:
-        if not self.co_login_enabled:
-            return not_found_html()
-        return self._login(req)
-
-    def _mtr_login(self, req: RecordedRequest) -> Response:
-        return self._login(req)
-
-    def _login(self, req: RecordedRequest) -> Response:
-        try:
-            body = loads_exact(req.body)
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            return _error(400, "Invalid request body")
-        email = str(body.get("email", "")).strip().lower()
-        broker = body.get("brokerId")
-        valid = (
-            email in seed.MT_USERS
-            and body.get("password") == seed.MT_PASSWORD
-            and not isinstance(broker, bool)
-            and str(broker).strip() == seed.MT_BROKER_ID
-        )
-        if not valid:
-            return _error(401, "Invalid credentials")
-        if email in self.locked:
-            return _error(401, "User is blocked")
-        token = self._issue_jwt(email)
-        refresh = uuid.uuid4().hex
-        self._refresh[refresh] = email
-        cookies = [
-            ("Set-Cookie", f"co-auth={token}; Path=/; HttpOnly"),
-            ("Set-Cookie", f"rt={refresh}; Path=/manager; HttpOnly"),
-        ]
-        return json_response(200, self._login_body(email, token), cookies)
-
-    def _login_body(self, email: str, token: str) -> dict[str, Any]:
-        accounts = [self._account_json(a) for a in self._user_accounts(email)]
-        selected = self._account_json(self._selected(email))
-        body: dict[str, Any] = {"email": email, "token": token}
-        if self.account_keys == "tradingAccounts":
-            body.update(tradingAccounts=accounts, selectedTradingAccount=selected)
-        elif self.account_keys == "selected_only":
-            body["selectedAccount"] = selected
-        else:
-            body.update(accounts=accounts, selectedAccount=selected)
-        return body
-
-    def _account_json(self, account: _Account) -> dict[str, Any]:
-        branch = seed.stable_uuid("branch:sandbox")
-        system = account.system_uuid
-        return {
-            "tradingAccountId": account.id,
-            "uuid": account.uuid,
-            "tradingApiToken": account.trading_api_token,
-            "branchUuid": branch,
-            "created": _iso(_T0, millis=True),
-            "offer": {
-                "uuid": seed.stable_uuid(f"offer:{account.id}"),
-                "partnerId": seed.MT_BROKER_ID,
-                "name": account.offer_name,
-                "currency": account.currency,
-                "initialDeposit": int(seed.MT_BALANCES[account.id]["balance"]),
-                "demo": True,
-                "hidden": False,
-                "leverage": seed.MT_LEVERAGE,
-                "branch": {"uuid": branch},
-                "system": {
-                    "uuid": system,
-                    "name": "MTR sandbox " + ("A" if system == seed.MT_SYSTEM_A else "B"),
-                    "demo": True,
-                    "active": True,
-                    "systemType": "DEMO",
-                    "tradingApiDomain": TRADING_API_DOMAIN,
-                },
-                "moneyManager": None,
-            },
-            "tradingAccountToken": {
-                "token": uuid.uuid4().hex,
-                "expiration": _iso(time.time() + self.token_lifetime, millis=True),
-            },
-        }
-
-    def _refresh_token(self, req: RecordedRequest) -> Response:
-        email = self._refresh.get(req.cookies().get("rt", ""))
-        if email is None:
-            return _error(401, "Unauthorized")
-        now = time.time()
-        recent = [t for t in self._refresh_log.get(email, []) if now - t < 3600]
-        if len(recent) >= self.refresh_limit:
-            self._refresh_log[email] = recent
-            return _error(429, "Too many refresh requests")
-        self._refresh_log[email] = [*recent, now]
-        token = self._issue_jwt(email)
-        cookie = [("Set-Cookie", f"co-auth={token}; Path=/; HttpOnly")]
-        if self.refresh_mode == "body":
-            return json_response(200, {"token": token}, cookie)
-        return empty_response(200, cookie)
 
     # ------------------------------------------------------------------ reads
 
@@ -558,48 +388,54 @@ class MatchTraderState:
         return json_response(200, self._money(items))
 
     def _quotations(self, req: RecordedRequest, _account: _Account) -> Response:
+        # parse_qs has already decoded a %2C-joined list (S2) into plain commas (S3).
         wanted = [s.strip() for s in req.query.get("symbols", "").split(",") if s.strip()]
-        symbols = [s for s in (wanted or seed.MT_INSTRUMENTS) if s in seed.MT_INSTRUMENTS]
-        now = time.time()
-        quotes = []
-        for symbol in symbols:
-            bid, ask = seed.MT_INSTRUMENTS[symbol][6:8]
-            quotes.append(
-                {
-                    "symbol": symbol,
-                    "alias": symbol.rstrip("."),
-                    "bid": bid,
-                    "ask": ask,
-                    "change": Decimal("0.00"),
-                    "high": ask,
-                    "low": bid,
-                    "timestampSec": int(now),
-                    "timestampMs": int(now * 1000),
-                }
+        answer = market.quotations(
+            wanted, time.time(), shape=self.quotations_shape, timestamps=self.quote_timestamps
+        )
+        return json_response(200, self._money(answer))
+
+    def _candles(self, req: RecordedRequest, _account: _Account) -> Response:
+        try:
+            answer = market.candles(
+                req.query,
+                time.time(),
+                order=self.candles_order,
+                as_strings=self.candles_as_strings,
+                intervals=self.candle_intervals,
             )
-        return json_response(200, self._money(quotes))
+        except market.BadRequest as exc:
+            return _error(400, str(exc))
+        return json_response(200, answer)  # candle values are JSON numbers (sheet §8.6)
 
     def _closed_positions(self, req: RecordedRequest, account: _Account) -> Response:
         try:
             body = loads_exact(req.body) if req.body.strip() else {}
         except ValueError:
-            body = {}
-        body = body if isinstance(body, dict) else {}
-        start = _parse_iso(body.get("from")) if body.get("from") else None
-        end = _parse_iso(body.get("to")) if body.get("to") else None
-        operations = [
-            {key: value for key, value in item.items() if not key.startswith("_")}
-            for item in account.closed
-            if (start is None or item["_time"] >= start) and (end is None or item["_time"] <= end)
-        ]
-        return json_response(200, self._money({"operations": operations}))
+            return _error(400, "Malformed JSON body")
+        try:
+            answer = history.closed_positions(
+                account.closed,
+                body,
+                page_size=self.closed_page_size,
+                max_span=self.closed_max_span,
+                order=self.closed_order,
+                time_format=self.closed_time_format,
+            )
+        except market.BadRequest as exc:
+            return _error(400, str(exc))
+        return json_response(200, self._money(answer))
 
     # ------------------------------------------------------------------ mutations
 
-    def _mutation(self, action: Callable[[Any, _Account], str], cancel: bool = False) -> Handler:
+    def _mutation(
+        self, action: Callable[[Any, _Account], str], cancel: bool = False, edit: bool = False
+    ) -> Handler:
         """Wrap a mutation: JSON body in, operation object out; Rejected → 200 REJECTED.
 
-        ``cancel`` marks pending-order cancel, which answers 204 when ``cancel_empty`` is set.
+        ``cancel`` marks pending-order cancel, which answers 204 when ``cancel_empty`` is set;
+        ``edit`` marks pending-order edit, whose success answer follows ``pending_edit_answer``
+        (sheet §4.2 and §7: the operation object, 200 with an empty body, or 204).
         """
 
         def run(req: RecordedRequest, account: _Account) -> Response:
@@ -615,6 +451,8 @@ class MatchTraderState:
                 return self._operation("REJECTED", rejected.native_code, rejected.message, None)
             if cancel and self.cancel_empty:
                 return empty_response(204)
+            if edit and self.pending_edit_answer in ("empty", "204"):
+                return empty_response(200 if self.pending_edit_answer == "empty" else 204)
             return self._operation("OK", None, None, order_id)
 
         return run
@@ -706,11 +544,42 @@ class MatchTraderState:
         return position.id
 
     def _position_edit(self, body: Any, account: _Account) -> str:
+        """Sheet §4.2 "Edit" and §8.12: both levels come from the body, ``0`` (or absent) clears
+        one; a level on the wrong side of the price the position closes at is REJECTED."""
         body = self._object(body)
         position = self._find_position(account, body, "id")
-        position.stop_loss = self._optional_price(body, "slPrice")
-        position.take_profit = self._optional_price(body, "tpPrice")
+        self._check_echo(body, position.side, position.volume)
+        stop_loss = self._optional_price(body, "slPrice")
+        take_profit = self._optional_price(body, "tpPrice")
+        bid, ask = seed.MT_INSTRUMENTS[position.symbol][6:8]
+        self._check_levels(
+            position.side, bid if position.side == "BUY" else ask, stop_loss, take_profit
+        )
+        position.stop_loss, position.take_profit = stop_loss, take_profit
         return position.id
+
+    def _check_echo(self, body: dict[str, Any], side: str, volume: Decimal) -> None:
+        """With ``edit_strict``, an edit whose ``orderSide`` or ``volume`` differ from the
+        position's or order's own is REJECTED (sheet §4.2: "ignore or reject" is undocumented;
+        the default ignores them)."""
+        if not self.edit_strict:
+            return
+        if str(body.get("orderSide", "")).upper() != side:
+            raise Rejected("INVALID_SIDE", "orderSide does not match")
+        if to_decimal(body.get("volume")) != volume:
+            raise Rejected("INVALID_VOLUME", "volume does not match")
+
+    @staticmethod
+    def _check_levels(side: str, price: Decimal, stop_loss: Decimal, take_profit: Decimal) -> None:
+        """A stop loss must lie on the losing side of ``price`` and a take profit on the winning
+        side (0 = none). The rule is the platform's business; its wording here is a guess."""
+        below, above = (stop_loss, take_profit) if side == "BUY" else (take_profit, stop_loss)
+        if below and below >= price:
+            name = "Stop loss" if side == "BUY" else "Take profit"
+            raise Rejected("INVALID_STOPS", f"{name} must be below {price}")
+        if above and above <= price:
+            name = "Take profit" if side == "BUY" else "Stop loss"
+            raise Rejected("INVALID_STOPS", f"{name} must be above {price}")
 
     @staticmethod
     def _find_position(account: _Account, body: dict[str, Any], key: str) -> _Position:
@@ -760,24 +629,25 @@ class MatchTraderState:
         profit: Decimal,
         net: Decimal,
     ) -> None:
+        """Book one closing operation in the history (sheet §4.1: one entry per operation)."""
         bid, ask = seed.MT_INSTRUMENTS[position.symbol][6:8]
-        now = time.time()
+        partial = volume < position.volume
         account.closed.append(
-            {
-                "id": position.id,
-                "uid": position.id,
-                "closingOrderID": closing_id,
-                "symbol": position.symbol,
-                "volume": volume.quantize(CENT),
-                "side": position.side,
-                "openTime": _iso(position.open_time),
-                "time": _iso(now),
-                "openPrice": position.open_price.quantize(_price_step(position.symbol)),
-                "closePrice": bid if position.side == "BUY" else ask,
-                "profit": profit,
-                "netProfit": net,
-                "_time": now,
-            }
+            history.operation(
+                position_id=position.id,
+                uid=f"{position.id}_{closing_id}",  # its own uid, also for a partial close
+                closing_id=closing_id,
+                symbol=position.symbol,
+                side=position.side,
+                volume=volume,
+                open_time=position.open_time,
+                close_time=time.time(),
+                open_price=position.open_price.quantize(_price_step(position.symbol)),
+                close_price=bid if position.side == "BUY" else ask,
+                gross=profit,
+                costs=net - profit,
+                reason="CLOSE_REASON_PARTIAL" if partial else "",
+            )
         )
 
     def _position_close(self, body: Any, account: _Account) -> str:
@@ -840,15 +710,21 @@ class MatchTraderState:
         return order
 
     def _pending_edit(self, body: Any, account: _Account) -> str:
+        """Sheet §4.2 "Pending edit" and §8.12: the create body plus ``id``, the price named
+        ``priceOrder`` (required; ``price`` is the create spelling and not read here), SL/TP
+        ``0`` = none; a level on the wrong side of the order price is REJECTED."""
         body = self._object(body)
         order = self._find_order(account, body)
-        key = "priceOrder" if body.get("priceOrder") is not None else "price"
-        if body.get(key) is not None:
-            order.price = self._pending_price(body, key, order.symbol)
-        if body.get("volume") is not None:
-            order.volume = self._volume(body["volume"])
-        order.stop_loss = self._optional_price(body, "slPrice")
-        order.take_profit = self._optional_price(body, "tpPrice")
+        self._check_echo(body, order.side, order.volume)
+        if self.edit_strict and str(body.get("type", "")).upper() != order.type:
+            raise Rejected("INVALID_ORDER_TYPE", "type does not match")
+        price = self._pending_price(body, "priceOrder", order.symbol)
+        volume = order.volume if body.get("volume") is None else self._volume(body["volume"])
+        stop_loss = self._optional_price(body, "slPrice")
+        take_profit = self._optional_price(body, "tpPrice")
+        self._check_levels(order.side, price, stop_loss, take_profit)
+        order.price, order.volume = price, volume
+        order.stop_loss, order.take_profit = stop_loss, take_profit
         return order.id
 
     def _pending_cancel(self, body: Any, account: _Account) -> str:

@@ -288,7 +288,15 @@ RESPONSES = [
   "timestampMs": 1788782400123}]""",
         "parser": "parse_quotations",
         "args": (),
-        "expect": None,
+        # time: timestampMs when above 0 (sheet §4.1, S2's rule)
+        "expect": {
+            "len": 1,
+            "0.symbol": "EURUSD",
+            "0.bid": "1.10001",
+            "0.ask": "1.10011",
+            "0.spread": "0.00010",
+            "0.time": "2026-09-07T12:00:00.123000+00:00",
+        },
     },
     {
         "name": "candles",
@@ -297,6 +305,17 @@ RESPONSES = [
   "open": 1.1, "high": 1.12, "low": 1.09, "close": 1.11, "volume": 100}]}""",
         "parser": "parse_candles",
         "args": (),
-        "expect": None,
+        # time = the candle's open time in epoch ms (sheet §4.1); M15 is the shared "15m"
+        "expect": {
+            "len": 1,
+            "0.symbol": "EURUSD",
+            "0.timeframe": "15m",
+            "0.time": "2026-09-07T12:00:00+00:00",
+            "0.open": "1.1",
+            "0.high": "1.12",
+            "0.low": "1.09",
+            "0.close": "1.11",
+            "0.volume": "100",
+        },
     },
 ]
