@@ -103,7 +103,27 @@ class RetryPolicy:
         return state.idle_for + self.wait_for(state.attempt_number, exc) > self.max_wait
 
     def call(self, fn: Callable[[], T]) -> T:
-        """Run ``fn`` under this policy; the last typed error is re-raised as it was."""
+        """Run ``fn`` under this policy; the last typed error is re-raised as it was.
+
+        The first attempt runs bare: building and driving a ``tenacity.Retrying`` costs tens
+        of microseconds, the largest part of the client's own CPU on a warm read, and almost
+        every call succeeds at once. Only a retryable failure enters tenacity, which then
+        sees that failure as its attempt 1 (same waits, same stops; ``tests/test_retry.py``).
+        """
+        try:
+            return fn()
+        except Exception as exc:
+            if self.attempts <= 1 or not is_retryable(exc):
+                raise
+            first: Exception | None = exc
+
+        def attempt() -> T:
+            nonlocal first
+            if first is not None:  # tenacity's attempt 1 is the failure already seen
+                failure, first = first, None
+                raise failure
+            return fn()
+
         retrying = tenacity.Retrying(
             stop=self._stop,
             wait=self._wait,
@@ -111,4 +131,4 @@ class RetryPolicy:
             sleep=self.sleep,
             reraise=True,
         )
-        return retrying(fn)
+        return retrying(attempt)
