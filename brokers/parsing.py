@@ -18,9 +18,19 @@ from .exceptions import ResponseError
 _INFINITIES = {"+INF": "Infinity", "INF": "Infinity", "-INF": "-Infinity"}
 
 
+# One decoder for every body, as json.loads() keeps one for its defaults: json.loads(...,
+# parse_float=...) builds a decoder and its scanner per call, which costs as much CPU as
+# decoding a small answer.
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=Decimal)
+
+
 def decode_json(data: bytes | str) -> Any:
     """Decode a JSON body; numbers with a fraction become ``Decimal``. Raises ``ValueError``."""
-    return json.loads(data, parse_float=Decimal, parse_constant=Decimal)
+    if isinstance(data, (bytes, bytearray)):  # as json.loads reads bytes (UTF-8/16/32)
+        data = data.decode(json.detect_encoding(data), "surrogatepass")
+    elif data.startswith("\ufeff"):
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", data, 0)
+    return _DECODER.decode(data)
 
 
 _DECIMAL_MARK = re.compile(r'"\\u0000dec:([-+0-9.eE]+)"')
