@@ -13,14 +13,13 @@ themselves run in parallel over the session's connection pool (``pool_maxsize``)
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import ipaddress
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
@@ -181,6 +180,25 @@ def check_timeout(timeout: Timeout) -> Timeout:
             f"timeout {timeout!r} is not a positive number of seconds or a (connect, read) pair"
         )
     return timeout
+
+
+class _Parsing:
+    """``with client._parsing(method, path):`` a :class:`BrokerError` raised inside without a
+    client's context gets this one (a class: a generator context costs more on every read)."""
+
+    __slots__ = ("broker", "method", "path")
+
+    def __init__(self, broker: str, method: str, path: str) -> None:
+        self.broker, self.method, self.path = broker, method, path
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
+    ) -> None:
+        if isinstance(exc, BrokerError) and exc.broker is None:
+            exc.broker, exc.method, exc.path = self.broker, self.method, self.path
 
 
 class BrokerClient:
@@ -713,15 +731,9 @@ class BrokerClient:
             message = "the session was rejected again right after a new login"
             raise replace_error(exc, SessionExpiredError, message=message, hint=None) from exc
 
-    @contextlib.contextmanager
-    def _parsing(self, method: str, path: str) -> Iterator[None]:
+    def _parsing(self, method: str, path: str) -> _Parsing:
         """Attach this client's context to errors raised by the pure payload parsers."""
-        try:
-            yield
-        except BrokerError as exc:
-            if exc.broker is None:
-                exc.broker, exc.method, exc.path = self.broker, method, path
-            raise
+        return _Parsing(self.broker, method, path)
 
     # ---------------------------------------------------------------- transport
 
