@@ -80,7 +80,9 @@ class Throttle:
             return 0.0
         with self._lock:
             now = self._clock()
-            bucket = self._buckets.setdefault(kind, _Bucket(rate, now))
+            bucket = self._buckets.get(kind)  # not setdefault: a bucket built every call
+            if bucket is None:
+                bucket = self._buckets[kind] = _Bucket(rate, now)
             delay = bucket.take(now)
         if delay > 0:
             self._sleep(delay)
