@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from . import orders as checks
-from .base import BrokerClient, check_base_url, log, replace_error
+from .base import BrokerClient, check_base_url, log, path_segment, replace_error
 from .dxtrade_market import DXMarketData
 from .dxtrade_orders import DXOrders
 from .dxtrade_wire import (
@@ -332,7 +332,7 @@ class DXTrade(DXOrders, DXMarketData, BrokerClient):
     def get_balance(self, account: str | None = None) -> Balance:
         """The balance of ``account`` (an account code; default: the client's account)."""
         code, currency = self._resolve(account)
-        path = f"{API}/accounts/{quote(code, safe='')}/metrics"
+        path = f"{API}/accounts/{path_segment(code)}/metrics"
         reply = self._call("GET", path, account=code)
         with self._parsing("GET", path):
             return parse_metrics(reply.data, code, currency)
@@ -361,7 +361,7 @@ class DXTrade(DXOrders, DXMarketData, BrokerClient):
     # -------------------------------------------------------------- trading
 
     def _account_path(self, code: str, tail: str = "") -> str:
-        return f"{API}/accounts/{quote(code, safe='')}{tail}"
+        return f"{API}/accounts/{path_segment(code)}{tail}"
 
     def _read(self, path: str, parse: Any, *args: Any, params: Any = None) -> Any:
         reply = self._call("GET", path, params=params)
