@@ -65,6 +65,14 @@ def to_datetime(value: Any) -> datetime | None:
 
 def to_decimal(value: Any, name: str) -> Decimal:
     """Convert a wire number (JSON number, numeric string, ``+INF``) to ``Decimal``."""
+    if type(value) is str:  # the common wire form first, before the general checks below
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            pass
+        else:
+            if not number.is_nan():
+                return number
     if isinstance(value, bool):
         raise ResponseError(f"field {name!r} is a boolean, expected a number")
     if isinstance(value, Decimal) and not value.is_nan():
