@@ -646,6 +646,11 @@ class BrokerClient:
 
     def _ensure_session(self) -> int:
         """Log in or renew as needed; return the session generation in use."""
+        generation = self._generation  # read first: a renewal bumps it after its new token
+        if self._logged_in and self._login_failure is None and not self._session_is_stale():
+            # The warm path takes no lock: a thread that finds the session live uses it, as
+            # a request already in flight does (a 401 from a renewal racing it is replayed).
+            return generation
         attempts_seen = self._login_attempts
         with self._lock:
             if self._login_failure is not None:
