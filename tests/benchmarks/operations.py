@@ -70,7 +70,10 @@ def _mt(sb: SandboxProcess, email: str) -> brokers.BrokerClient:
 
 
 def _tl(sb: SandboxProcess) -> brokers.BrokerClient:
-    return brokers.TradeLocker(sb.url, "solo@example.com", TL_PASSWORD, TL_SERVER["demo"])
+    # Its throttle would follow /trade/config (history 1 request a second): counts only here.
+    return brokers.TradeLocker(
+        sb.url, "solo@example.com", TL_PASSWORD, TL_SERVER["demo"], throttle=unpaced()
+    )
 
 
 def _px(sb: SandboxProcess) -> brokers.BrokerClient:
@@ -375,6 +378,7 @@ def requests_per_trading_operation(sb: SandboxProcess) -> Section:
         f"history pages: DXtrade history_page_size={DX_PAGE}, Match-Trader closed_page_size="
         f"{MT_PAGE} (client history_page_size={MT_PAGE}), TradeLocker "
         f"MAX_ORDERS_COUNT_IN_HISTORY={TL_CAP} in the capped row; ProjectX has no paging",
-        "the sandbox is reset before and after (its seed data and default settings)",
+        "the sandbox is reset before and after (its seed data and default settings); "
+        "Match-Trader and TradeLocker clients use a throttle that never waits (counts only)",
     ]
     return section
