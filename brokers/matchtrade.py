@@ -39,8 +39,6 @@ from .matchtrade_market import MTMarketData
 from .matchtrade_wire import (
     DEFAULT_TOKEN_LIFETIME,
     TradingAccount,
-    jwt_claim,
-    jwt_expiry,
     operation_status,
     parse_balance,
     parse_candles,
@@ -63,7 +61,7 @@ from .models import (
     Position,
     Records,
 )
-from .parsing import money, text
+from .parsing import jwt_claim, jwt_expiry, money, text
 from .redaction import Secret
 from .throttle import Rate
 from .token_cache import dump_account, load_account, number
