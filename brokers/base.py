@@ -391,7 +391,8 @@ class BrokerClient:
         account: str | None = None,
     ) -> Records[Candle]:
         """Candles of ``symbol``, oldest first; ``timeframe`` like ``"1m"``, ``"1h"``, ``"1d"``
-        (see :mod:`brokers.timeframes`)."""
+        (see :mod:`brokers.timeframes`). Without ``since``: the last ``count`` (default 100)
+        up to ``until`` (default now); with it, those from ``since`` (the first ``count``)."""
         raise self._lacks("candles")
 
     def ping(self) -> bool:

@@ -37,7 +37,7 @@ from .models import (
     Records,
     Trade,
 )
-from .parsing import mapping, text
+from .parsing import jwt_expiry, mapping, text
 from .redaction import Secret
 from .tradelocker_wire import (
     HISTORY,
@@ -54,7 +54,6 @@ from .tradelocker_wire import (
     envelope,
     ident,
     is_final,
-    jwt_expiry,
     order_price,
     parse_accounts,
     parse_balance,
