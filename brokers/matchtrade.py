@@ -482,13 +482,18 @@ class MatchTrade(MTMarketData, BrokerClient):
             "orderSide": position.side,
         }
         if amount is not None and amount < position.quantity:
-            return self._mutate(
+            result = self._mutate(
                 account,
                 "position/close-partially",
                 {**body, "volume": amount, "isMobile": False},
                 position_quantity=position.quantity,
             )
-        body["volume"] = str(position.quantity)  # a string here, as the platform documents
+        else:
+            result = self._close_whole(account, body, position.quantity)
+        return replace(result, position_id=position.id)
+
+    def _close_whole(self, account: str | None, body: dict[str, Any], quantity: Any) -> OrderResult:
+        body = {**body, "volume": str(quantity)}  # a string here, as the platform documents
         try:
             return self._mutate(account, "position/close", body)
         except BrokerError as exc:
