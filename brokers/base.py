@@ -451,7 +451,7 @@ class BrokerClient:
     def _lacks(self, operation: str) -> ConfigurationError:
         """The error for an operation this platform does not offer."""
         return ConfigurationError(
-            f"{self.broker} does not offer {operation} (see {type(self).__name__}.capabilities)",
+            f"the platform does not offer {operation} (see {type(self).__name__}.capabilities)",
             broker=self.broker,
         )
 

@@ -39,8 +39,6 @@ from .matchtrade_market import MTMarketData
 from .matchtrade_wire import (
     DEFAULT_TOKEN_LIFETIME,
     TradingAccount,
-    jwt_claim,
-    jwt_expiry,
     operation_status,
     parse_balance,
     parse_candles,
@@ -63,7 +61,7 @@ from .models import (
     Position,
     Records,
 )
-from .parsing import money, text
+from .parsing import jwt_claim, jwt_expiry, money, text
 from .redaction import Secret
 from .throttle import Rate
 from .token_cache import dump_account, load_account, number
@@ -484,13 +482,18 @@ class MatchTrade(MTMarketData, BrokerClient):
             "orderSide": position.side,
         }
         if amount is not None and amount < position.quantity:
-            return self._mutate(
+            result = self._mutate(
                 account,
                 "position/close-partially",
                 {**body, "volume": amount, "isMobile": False},
                 position_quantity=position.quantity,
             )
-        body["volume"] = str(position.quantity)  # a string here, as the platform documents
+        else:
+            result = self._close_whole(account, body, position.quantity)
+        return replace(result, position_id=position.id)
+
+    def _close_whole(self, account: str | None, body: dict[str, Any], quantity: Any) -> OrderResult:
+        body = {**body, "volume": str(quantity)}  # a string here, as the platform documents
         try:
             return self._mutate(account, "position/close", body)
         except BrokerError as exc:

@@ -37,7 +37,7 @@ from .models import (
     Records,
     Trade,
 )
-from .parsing import mapping, text
+from .parsing import jwt_expiry, mapping, text
 from .redaction import Secret
 from .tradelocker_wire import (
     HISTORY,
@@ -54,7 +54,6 @@ from .tradelocker_wire import (
     envelope,
     ident,
     is_final,
-    jwt_expiry,
     order_price,
     parse_accounts,
     parse_balance,
@@ -160,7 +159,7 @@ class TradeLockerSession(BrokerClient):
 
     def _open_session(self) -> None:
         body = {"email": self.email, "password": self._password.reveal(), "server": self.server}
-        reply = self._send("POST", LOGIN_PATH, json=body, kind="login")
+        reply = self._send("POST", LOGIN_PATH, json=body, headers=self._key_header(), kind="login")
         with self._parsing("POST", LOGIN_PATH):
             self._adopt_tokens(*parse_tokens(reply.data))
         headers = self._auth_headers(None)  # all-accounts takes no accNum (§4)
@@ -216,7 +215,11 @@ class TradeLockerSession(BrokerClient):
         if refresh is not None and (self._refresh_expires or float("inf")) > self._clock():
             try:
                 reply = self._send(
-                    "POST", REFRESH_PATH, json={"refreshToken": refresh.reveal()}, kind="login"
+                    "POST",
+                    REFRESH_PATH,
+                    json={"refreshToken": refresh.reveal()},
+                    headers=self._key_header(),
+                    kind="login",
                 )
                 with self._parsing("POST", REFRESH_PATH):
                     self._adopt_tokens(*parse_tokens(reply.data))
@@ -233,9 +236,11 @@ class TradeLockerSession(BrokerClient):
         row = self._rows.get(account) if account else None
         if row is not None:
             headers["accNum"] = row.acc_num  # every /trade/* call (§4)
-        if self._api_key is not None:
-            headers["developer-api-key"] = self._api_key.reveal()
-        return headers
+        return {**headers, **self._key_header()}
+
+    def _key_header(self) -> dict[str, str]:
+        """The developer key, on every request as the official client sends it (sheet §3.2)."""
+        return {"developer-api-key": self._api_key.reveal()} if self._api_key else {}
 
     def _forget_session(self) -> None:
         super()._forget_session()

@@ -164,7 +164,10 @@ def test_secrets_stay_out_of_logs_and_repr(sandbox, tl, caplog):
     secrets = [client._access.reveal(), client._refresh_token.reveal(), TL_PASSWORD]
     secrets.append("tl-sandbox-developer-key")
     assert all(s not in caplog.text and s not in repr(client) for s in secrets)
-    assert sandbox.requests[-1].header("developer-api-key") == "tl-sandbox-developer-key"
+    # on every request, login and refresh included, as the official client sends it (§3.2)
+    assert all(
+        r.header("developer-api-key") == "tl-sandbox-developer-key" for r in sandbox.requests
+    )
 
 
 # --------------------------------------------------------------------------- columnar format
