@@ -181,6 +181,9 @@ class DXMarketData:
                 "candleType": CANDLE_TYPES[name],
                 "fromTime": _wire_time(window),
                 "toTime": _wire_time(end),
+                # as many as the window can hold: without it the server's default count (an
+                # unknown, often small number) cuts the window short (sheet §7.7)
+                "count": int((end - window) / step) + 1,
             }
             data = self._market_data(code, [instrument], event)
             with self._parsing("POST", f"{API}/marketdata"):
