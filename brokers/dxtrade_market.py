@@ -192,7 +192,7 @@ class DXMarketData:
             found.update((c.time, c) for c in fresh)
             if (
                 not fresh
-                or fresh[-1].time + step > end
+                or fresh[-1].time + 2 * step > end  # at most the forming bar is missing
                 or (limit and since and len(found) >= limit)
             ):
                 break
