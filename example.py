@@ -3,9 +3,10 @@
     python example.py
 
 Credentials come from the environment or ``.env`` (see ``.env.example``): the
-``DXTRADE_*`` / ``MATCHTRADE_*`` settings and any named profiles (``BROKERS_PROFILES``).
-With none configured, the built-in loopback sandbox is started and used instead, and the
-output says so. The exit status is non-zero if any broker failed.
+``DXTRADE_*`` / ``MATCHTRADE_*`` / ``TRADELOCKER_*`` / ``PROJECTX_*`` settings and any named
+profiles (``BROKERS_PROFILES``). With none configured, the built-in loopback sandbox is
+started and one demo login of each platform is used instead, and the output says so. The
+exit status is non-zero if any broker failed.
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ from __future__ import annotations
 import sys
 
 import brokers
-from brokers.sandbox import DX_PASSWORD, MT_BROKER_ID, MT_PASSWORD, Sandbox
+from brokers.sandbox import (
+    DX_PASSWORD,
+    MT_BROKER_ID,
+    MT_PASSWORD,
+    PX_API_KEY,
+    TL_PASSWORD,
+    TL_SERVER,
+    Sandbox,
+)
 
 
 def report(results: brokers.FetchResults) -> int:
@@ -45,6 +54,8 @@ def main() -> int:
         demo = [
             brokers.DXTrade(sb.url, "1210001", DX_PASSWORD),
             brokers.MatchTrade(sb.url, "trader@example.com", MT_PASSWORD, MT_BROKER_ID),
+            brokers.TradeLocker(sb.url, "solo@example.com", TL_PASSWORD, TL_SERVER["demo"]),
+            brokers.ProjectX(sb.url, "solo@example.com", PX_API_KEY),
         ]
         try:
             return report(brokers.fetch_balances(demo))

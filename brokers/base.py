@@ -417,7 +417,8 @@ class BrokerClient:
         account: str | None = None,
     ) -> Records[Candle]:
         """Candles of ``symbol``, oldest first; ``timeframe`` like ``"1m"``, ``"1h"``, ``"1d"``
-        (see :mod:`brokers.timeframes`)."""
+        (see :mod:`brokers.timeframes`). Without ``since``: the last ``count`` (default 100)
+        up to ``until`` (default now); with it, those from ``since`` (the first ``count``)."""
         raise self._lacks("candles")
 
     def ping(self) -> bool:
@@ -476,7 +477,7 @@ class BrokerClient:
     def _lacks(self, operation: str) -> ConfigurationError:
         """The error for an operation this platform does not offer."""
         return ConfigurationError(
-            f"{self.broker} does not offer {operation} (see {type(self).__name__}.capabilities)",
+            f"the platform does not offer {operation} (see {type(self).__name__}.capabilities)",
             broker=self.broker,
         )
 

@@ -216,6 +216,7 @@ MONEY |= {"commission", "swap", "net_profit"}
 NUMERIC = MONEY | {"quantity", "price", "open_price", "close_price", "stop_loss", "take_profit"}
 NUMERIC |= {"bid", "ask", "spread"}
 MONEY_PLACES = 2
+TIMES = frozenset({"open_time", "close_time", "time"})
 
 
 class Command:
@@ -381,6 +382,15 @@ def _cell(column: str, value: Any) -> str:
     return _text(value)
 
 
+def _table_cell(column: str, value: Any) -> str:
+    """As :func:`_cell`, with times to the second (``2026-11-03 10:14:02Z``): a table is read
+    by people; CSV and JSON keep the full ISO 8601 time."""
+    text = _cell(column, value)
+    if column in TIMES and len(text) > 19 and text[10] == "T":
+        return f"{text[:10]} {text[11:19]}Z" if text.endswith("+00:00") else text
+    return text
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -425,7 +435,7 @@ def render_table(command: Command, outcomes: Sequence[Outcome]) -> str:
         if not rows:
             lines.append(([_text(outcome.name), _text(outcome.broker)], f"(no {command.key})"))
         for row in [*rows, *command.total_rows(outcome)]:
-            lines.append([_cell(c, row.get(c)) or "-" for c in command.columns])
+            lines.append([_table_cell(c, row.get(c)) or "-" for c in command.columns])
     widths = [len(h) for h in header]
     for line in lines:
         cells = line[0] if isinstance(line, tuple) else line

@@ -181,6 +181,9 @@ class DXMarketData:
                 "candleType": CANDLE_TYPES[name],
                 "fromTime": _wire_time(window),
                 "toTime": _wire_time(end),
+                # as many as the window can hold: without it the server's default count (an
+                # unknown, often small number) cuts the window short (sheet §7.7)
+                "count": int((end - window) / step) + 1,
             }
             data = self._market_data(code, [instrument], event)
             with self._parsing("POST", f"{API}/marketdata"):
@@ -189,7 +192,7 @@ class DXMarketData:
             found.update((c.time, c) for c in fresh)
             if (
                 not fresh
-                or fresh[-1].time + step > end
+                or fresh[-1].time + 2 * step > end  # at most the forming bar is missing
                 or (limit and since and len(found) >= limit)
             ):
                 break

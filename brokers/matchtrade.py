@@ -13,14 +13,12 @@ import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, cast
 
 from requests.cookies import remove_cookie_by_name
 
 from . import orders as checks
-from . import timeframes
 from .base import BrokerClient, Reply, log, replace_error
 from .exceptions import (
     AccessDeniedError,
@@ -37,14 +35,10 @@ from .exceptions import (
     ResponseError,
     ServerError,
 )
+from .matchtrade_market import MTMarketData
 from .matchtrade_wire import (
     DEFAULT_TOKEN_LIFETIME,
-    INTERVALS,
     TradingAccount,
-    iso_utc,
-    jwt_claim,
-    jwt_expiry,
-    next_page,
     operation_status,
     parse_balance,
     parse_candles,
@@ -61,16 +55,13 @@ from .matchtrade_wire import (
 from .models import (
     Account,
     Balance,
-    Candle,
     Instrument,
     Order,
     OrderResult,
     Position,
-    Quote,
     Records,
-    Trade,
 )
-from .parsing import money, text
+from .parsing import jwt_claim, jwt_expiry, money, text
 from .redaction import Secret
 from .throttle import Rate
 from .token_cache import dump_account, load_account, number
@@ -96,12 +87,10 @@ __all__ = [  # the client, and the wire parsers it re-exports from brokers.match
 LOGIN_PATHS = ("/manager/co-login", "/manager/mtr-login")
 REFRESH_PATH = "/manager/refresh-token"
 REFRESHES_PER_HOUR = 4
-CANDLES_PER_REQUEST = 1000  # the server's maximum per answer is unknown (sheet §4.1): a guess
-MAX_WIDENINGS = 3  # extra requests for `count` bars across market closures
 _LOCKED_WORDS = re.compile(r"lock|block|disabl|suspend|banned", re.IGNORECASE)
 
 
-class MatchTrade(BrokerClient):
+class MatchTrade(MTMarketData, BrokerClient):
     """A Match-Trader login (e-mail, password, broker id) and its trading accounts.
 
     ``account`` is a ``tradingAccountId`` (default: the account the login answer selects,
@@ -493,13 +482,18 @@ class MatchTrade(BrokerClient):
             "orderSide": position.side,
         }
         if amount is not None and amount < position.quantity:
-            return self._mutate(
+            result = self._mutate(
                 account,
                 "position/close-partially",
                 {**body, "volume": amount, "isMobile": False},
                 position_quantity=position.quantity,
             )
-        body["volume"] = str(position.quantity)  # a string here, as the platform documents
+        else:
+            result = self._close_whole(account, body, position.quantity)
+        return replace(result, position_id=position.id)
+
+    def _close_whole(self, account: str | None, body: dict[str, Any], quantity: Any) -> OrderResult:
+        body = {**body, "volume": str(quantity)}  # a string here, as the platform documents
         try:
             return self._mutate(account, "position/close", body)
         except BrokerError as exc:
@@ -646,155 +640,6 @@ class MatchTrade(BrokerClient):
             broker=self.broker,
             method="POST",
         )
-
-    # ------------------------------------------------------------- history
-
-    def history(
-        self, *, since: Any, until: Any = None, account: str | None = None
-    ) -> Records[Trade]:
-        """Closed trades of ``account`` between ``since`` and ``until`` (default: now).
-
-        One :class:`~brokers.Trade` per closing operation, oldest first: a position closed in
-        two parts is two trades with the same ``position_id``. ``net_profit`` is the
-        platform's ``netProfit`` (profit after commission and swap), in the account currency.
-        Times: aware ``datetime``, ``date`` or ISO text; a naive ``datetime`` is refused.
-        Complete however many answers it takes (see ``history_page_size``), each through the
-        client's throttle.
-        """
-        start, end = checks.time_range(since, until, datetime.now(timezone.utc))
-        trading = self._resolve(account)
-        path = self._trading_path(trading, "closed-positions")
-        found: dict[str, Trade] = {}
-        low, high = start, end
-        while True:
-            body = {"from": iso_utc(low), "to": iso_utc(high, up=True)}
-            reply = self._call("POST", path, json=body, account=trading.account.id)
-            with self._parsing("POST", path):
-                page, naive = parse_closed(reply.data, trading.account.id, trading.account.currency)
-            if naive:
-                log.info("%s: closed-positions times carry no zone; read as UTC", self.broker)
-            fresh = [t for t in page if t.id not in found]
-            found.update((t.id, t) for t in page)
-            full = self.history_page_size is not None and len(page) >= self.history_page_size
-            if not full:
-                break
-            if not fresh:
-                raise ResponseError(
-                    f"closed-positions keeps answering the same {len(page)} operations: more "
-                    "than history_page_size of them share one close time",
-                    broker=self.broker,
-                    path=path,
-                    hint="raise history_page_size to the broker's real cap",
-                )
-            low, high = next_page(page, low, high)
-        trades = [t for t in found.values() if t.close_time is None or start <= t.close_time <= end]
-        return Records(sorted(trades, key=lambda t: (t.close_time or start, t.id)))
-
-    def order_history(
-        self, *, since: Any, until: Any = None, account: str | None = None
-    ) -> Records[Order]:
-        """Not offered: the Platform API lists closed positions (:meth:`history`), not orders."""
-        raise self._lacks("order_history")
-
-    # ---------------------------------------------------------- market data
-
-    def quotes(self, symbols: list[str], *, account: str | None = None) -> Records[Quote]:
-        """Current bid and ask of ``symbols`` (as :meth:`instruments` spells them), in one
-        ``quotations`` request; a symbol the broker does not know is a ConfigurationError."""
-        wanted = [symbols] if isinstance(symbols, str) else list(symbols or [])
-        wanted = list(dict.fromkeys(checks.symbol(s) for s in wanted))
-        if not wanted:
-            raise ConfigurationError("quotes needs at least one symbol")
-        trading = self._resolve(account)
-        path = self._trading_path(trading, "quotations")
-        params = {"symbols": ",".join(wanted)}
-        reply = self._call("GET", path, params=params, account=trading.account.id)
-        with self._parsing("GET", path):
-            answer = parse_quotations(reply.data)
-        found: dict[str, Quote] = {}
-        for quote in answer:  # by symbol or alias, never by position (sheet §4.1)
-            for key in (quote.symbol, text(quote.raw.get("alias"))):
-                found.setdefault(key or "", quote)
-        missing = [s for s in wanted if s not in found]
-        if missing:
-            raise ConfigurationError(
-                f"no quote for {', '.join(missing)}: not a symbol of account {trading.account.id}",
-                broker=self.broker,
-                hint="instruments() lists the symbols exactly as this broker spells them",
-            )
-        return Records(found[s] for s in wanted)
-
-    def candles(
-        self,
-        symbol: str,
-        timeframe: str,
-        *,
-        since: Any = None,
-        until: Any = None,
-        count: int | None = None,
-        account: str | None = None,
-    ) -> Records[Candle]:
-        """Candles of ``symbol``, oldest first, times in UTC (each the start of its period).
-
-        ``timeframe``: ``"1m" "5m" "15m" "30m" "1h" "4h" "1d" "1w" "1M"`` (Match-Trader has
-        no other). Give ``since`` (and optionally ``until``, default now), or ``count`` for the
-        latest bars up to ``until`` (reaching further back, up to three more requests, where
-        the market was closed); with both, the first ``count`` from ``since``. A long range is
-        fetched in windows of 1000 bars; the last bar may still be forming.
-        """
-        symbol = checks.symbol(symbol)
-        name = timeframes.timeframe(timeframe, INTERVALS, self.broker)
-        limit = checks.count(count)
-        if since is None and limit is None:
-            raise ConfigurationError("candles needs since or count")
-        now = datetime.now(timezone.utc).replace(microsecond=0)  # bars open on whole seconds
-        step = timedelta(seconds=timeframes.seconds(name))
-        if since is None:
-            end = now if until is None else checks.utc_time(until, "until")
-            start = end - step * (limit or 0)
-        else:
-            start, end = checks.time_range(since, until, now)
-        trading = self._resolve(account)
-        if since is not None:
-            bars = self._candle_windows(trading, symbol, name, start, end, enough=limit)
-            return Records(bars[:limit] if limit is not None else bars)
-        limit = limit or 0  # given: since or count
-        bars = self._candle_windows(trading, symbol, name, start, end)
-        for _ in range(MAX_WIDENINGS):  # fewer bars than asked: the market was closed a while
-            if len(bars) >= limit:
-                break
-            earlier = start - (step * (limit - len(bars)) + timedelta(days=3))
-            older = self._candle_windows(trading, symbol, name, earlier, start)
-            bars = [*(c for c in older if c.time < start), *bars]
-            start = earlier
-        return Records(bars[-limit:])
-
-    def _candle_windows(
-        self,
-        trading: TradingAccount,
-        symbol: str,
-        name: str,
-        start: datetime,
-        end: datetime,
-        enough: int | None = None,
-    ) -> list[Candle]:
-        """Every bar opening in ``[start, end]``, window by window, oldest first, no repeats;
-        ``enough``: stop after the window that brings that many."""
-        path = self._trading_path(trading, "candles")
-        window = timedelta(seconds=timeframes.seconds(name)) * CANDLES_PER_REQUEST
-        bars: dict[datetime, Candle] = {}
-        low = start
-        while True:
-            high = min(end, low + window)
-            params = {"symbol": symbol, "interval": INTERVALS[name], "from": iso_utc(low)}
-            params["to"] = iso_utc(high, up=True)
-            reply = self._call("GET", path, params=params, account=trading.account.id)
-            with self._parsing("GET", path):
-                page = parse_candles(reply.data, symbol, name)
-            bars.update((c.time, c) for c in page if start <= c.time <= end)
-            if high >= end or (enough and len(bars) >= enough):
-                return [bars[t] for t in sorted(bars)]
-            low = high
 
     def _find(self, items: list[Any], item_id: str, what: str, account: str | None) -> Any:
         found = next((i for i in items if i.id == str(item_id)), None)

@@ -6,9 +6,6 @@ and their sources: ``shared/reference/matchtrader-api.md``.
 
 from __future__ import annotations
 
-import base64
-import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -17,7 +14,15 @@ from typing import Any
 
 from .exceptions import ResponseError
 from .models import Account, Balance, Candle, Instrument, Order, Position, Quote, Trade
-from .parsing import mapping, mapping_list, money, required_money, text, to_datetime
+from .parsing import (
+    jwt_claim,
+    mapping,
+    mapping_list,
+    money,
+    required_money,
+    text,
+    to_datetime,
+)
 from .redaction import Secret, redact
 
 DEFAULT_TOKEN_LIFETIME = 15 * 60.0  # when the token's own `exp` cannot be read
@@ -31,28 +36,6 @@ class TradingAccount:
     account: Account
     token: Secret | None
     system: str | None
-
-
-def jwt_claim(token: str, name: str) -> float | None:
-    """A numeric claim (``exp``, ``iat``) of a JWT, read without checking the signature."""
-    try:
-        payload = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        value = claims[name]
-    except (IndexError, KeyError, TypeError, ValueError, RecursionError):
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def jwt_expiry(token: str) -> float | None:
-    """The ``exp`` claim (epoch seconds) of a JWT, read without checking the signature."""
-    return jwt_claim(token, "exp")
 
 
 def token_lifetime(token: str, now: float) -> float:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -22,6 +22,9 @@ def _json_safe(value: Any) -> Any:
 
 
 def _cell(value: Any) -> str:
+    """A value as a table shows it: times in UTC to the second, nothing for ``None``."""
+    if isinstance(value, datetime):
+        value = value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     return html.escape("" if value is None else str(value))
 
 
@@ -40,7 +43,7 @@ class _Model:
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><th>{html.escape(k)}</th><td>{_cell(v)}</td></tr>"
-            for k, v in self.to_dict().items()
+            for k, v in self.values().items()
         )
         return f"<table><caption>{type(self).__name__}</caption>{rows}</table>"
 
@@ -57,6 +60,10 @@ class Records(list[ModelT]):
         >>> trades.rows()          # one dict per item: exact Decimal and datetime values
         >>> trades.dataframe()     # a pandas DataFrame, numbers as float (pandas needed)
     """
+
+    def __getitem__(self, index: Any) -> Any:  # a slice stays a table
+        found = super().__getitem__(index)
+        return Records(found) if isinstance(index, slice) else found
 
     def rows(self) -> list[dict[str, Any]]:
         """One dict per item with exact values: ``pandas.DataFrame(records.rows())``."""
@@ -81,7 +88,7 @@ class Records(list[ModelT]):
     def _repr_html_(self) -> str:
         if not self:
             return "<p><em>no items</em></p>"
-        items = [item.to_dict() for item in self]
+        items = [item.values() for item in self]
         columns = list(items[0])
         head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
         body = "".join(

@@ -6,7 +6,9 @@ and numeric strings go straight to :class:`~decimal.Decimal`.
 
 from __future__ import annotations
 
+import base64
 import json
+import math
 import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -142,3 +144,25 @@ def text(value: Any) -> str | None:
     if value is None or isinstance(value, (Mapping, list, bool)):
         return None
     return str(value)
+
+
+def jwt_claim(token: str, name: str) -> float | None:
+    """A numeric claim (``exp``, ``iat``) of a JWT, read without checking the signature."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        value = claims[name]
+    except (IndexError, KeyError, TypeError, ValueError, RecursionError):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def jwt_expiry(token: str) -> float | None:
+    """The ``exp`` claim (epoch seconds) of a JWT, read without checking the signature."""
+    return jwt_claim(token, "exp")

@@ -37,7 +37,7 @@ from .models import (
     Records,
     Trade,
 )
-from .parsing import mapping, text
+from .parsing import jwt_expiry, mapping, text
 from .redaction import Secret
 from .tradelocker_wire import (
     HISTORY,
@@ -54,7 +54,6 @@ from .tradelocker_wire import (
     envelope,
     ident,
     is_final,
-    jwt_expiry,
     order_price,
     parse_accounts,
     parse_balance,
@@ -160,7 +159,7 @@ class TradeLockerSession(BrokerClient):
 
     def _open_session(self) -> None:
         body = {"email": self.email, "password": self._password.reveal(), "server": self.server}
-        reply = self._send("POST", LOGIN_PATH, json=body, kind="login")
+        reply = self._send("POST", LOGIN_PATH, json=body, headers=self._key_header(), kind="login")
         with self._parsing("POST", LOGIN_PATH):
             self._adopt_tokens(*parse_tokens(reply.data))
         headers = self._auth_headers(None)  # all-accounts takes no accNum (§4)
@@ -216,7 +215,11 @@ class TradeLockerSession(BrokerClient):
         if refresh is not None and (self._refresh_expires or float("inf")) > self._clock():
             try:
                 reply = self._send(
-                    "POST", REFRESH_PATH, json={"refreshToken": refresh.reveal()}, kind="login"
+                    "POST",
+                    REFRESH_PATH,
+                    json={"refreshToken": refresh.reveal()},
+                    headers=self._key_header(),
+                    kind="login",
                 )
                 with self._parsing("POST", REFRESH_PATH):
                     self._adopt_tokens(*parse_tokens(reply.data))
@@ -233,9 +236,11 @@ class TradeLockerSession(BrokerClient):
         row = self._rows.get(account) if account else None
         if row is not None:
             headers["accNum"] = row.acc_num  # every /trade/* call (§4)
-        if self._api_key is not None:
-            headers["developer-api-key"] = self._api_key.reveal()
-        return headers
+        return {**headers, **self._key_header()}
+
+    def _key_header(self) -> dict[str, str]:
+        """The developer key, on every request as the official client sends it (sheet §3.2)."""
+        return {"developer-api-key": self._api_key.reveal()} if self._api_key else {}
 
     def _forget_session(self) -> None:
         super()._forget_session()
@@ -536,8 +541,10 @@ class TradeLockerSession(BrokerClient):
     def _history(
         self, row: AccountRow, start_ms: int, end_ms: int, needs: tuple[str, ...]
     ) -> list[dict[str, Any]]:
-        """Orders-history rows in ``[start, end]``; a window that reaches the server's cap
-        (``MAX_ORDERS_COUNT_IN_HISTORY``) is split in two, so nothing is cut off."""
+        """Orders-history rows in ``[start, end]`` (by creation time, inclusive). An answer
+        that reaches the server's cap (``MAX_ORDERS_COUNT_IN_HISTORY``) may have dropped rows
+        at either end, so the ranges before and after the rows it holds are read too (which
+        end the server keeps is not documented); repeats are dropped by id."""
         cap = self._layout(row).limits.get("MAX_ORDERS_COUNT_IN_HISTORY", 10000)
         params = {"from": str(start_ms), "to": str(end_ms)}
         found = self._records(
@@ -545,10 +552,19 @@ class TradeLockerSession(BrokerClient):
         )
         if len(found) < cap or end_ms - start_ms < 2:
             return found
-        middle = (start_ms + end_ms) // 2
-        return self._history(row, start_ms, middle, needs) + self._history(
-            row, middle + 1, end_ms, needs
-        )
+        times = [t for t in (_created_ms(r) for r in found) if t is not None]
+        if not times:  # no creation times to go by: halve the window
+            middle = (start_ms + end_ms) // 2
+            halves = self._history(row, start_ms, middle, needs)
+            return halves + self._history(row, middle + 1, end_ms, needs)
+        first, last = min(times), max(times)
+        if (first, last) == (start_ms, end_ms):  # one instant holds more than the cap
+            return found
+        rows = {str(r.get("id")): r for r in found}
+        for low, high in ((start_ms, first), (last, end_ms)):
+            if (low, high) != (start_ms, end_ms) and low <= high:
+                rows.update((str(r.get("id")), r) for r in self._history(row, low, high, needs))
+        return list(rows.values())
 
     def _range_ms(self, since: Any, until: Any) -> tuple[int, int]:
         now = datetime.fromtimestamp(self._clock(), timezone.utc)
@@ -579,3 +595,12 @@ class TradeLockerSession(BrokerClient):
         symbols = self._symbols(row)
         with self._parsing("GET", f"/trade/accounts/{row.account.id}/ordersHistory"):
             return Records(parse_trades(rows, row.account, symbols))
+
+
+def _created_ms(record: Mapping[str, Any]) -> int | None:
+    """A history row's creation time in epoch ms (what ``from``/``to`` filter on)."""
+    value = record.get("createdDate")
+    try:
+        return int(str(value)) if value not in (None, "") else None
+    except ValueError:
+        return None

@@ -9,9 +9,6 @@ name is unknown (``None``); a config that lacks a column the client needs is a
 
 from __future__ import annotations
 
-import base64
-import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,19 +33,6 @@ FINAL_STATUSES = {"FILLED", "CANCELLED", "CANCELED", "REFUSED", "REJECTED", "REM
 
 
 # --------------------------------------------------------------------------- tokens
-
-
-def jwt_expiry(token: str) -> float | None:
-    """The ``exp`` claim (epoch seconds) of a JWT, read without checking the signature."""
-    try:
-        payload = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        value = claims["exp"]
-    except (IndexError, KeyError, TypeError, ValueError, RecursionError):
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value) if math.isfinite(value) else None
 
 
 def parse_tokens(data: Any) -> tuple[str, str | None]:

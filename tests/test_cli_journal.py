@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import brokers
@@ -37,6 +38,7 @@ def test_history_is_a_journal_with_totals_per_account(brokers_cmd, env_file, san
         "SIDE",
         "QUANTITY",
     ]
+    assert re.search(r" \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ ", lines[1])  # times to the second
     totals = [line for line in lines if " TOTAL " in line]
     assert len(totals) == 1 and "5 trades" in totals[0]  # the trading account's five trades
 

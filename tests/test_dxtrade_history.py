@@ -261,3 +261,10 @@ def test_long_candle_ranges_are_read_in_windows(sandbox, dx):
     assert len(candles) > 50
     assert sandbox.count("/dxsca-web/marketdata") >= 2
     assert len({c.time for c in candles}) == len(candles)
+
+
+def test_the_last_candles_take_one_request_whatever_the_servers_default_count(sandbox, dx):
+    sandbox.dxtrade.candle_default_count = 20  # a server default below what is asked
+    client = dx()
+    candles = client.candles("EUR/USD", "1h", count=50)
+    assert len(candles) == 50 and sandbox.count("/dxsca-web/marketdata") == 1

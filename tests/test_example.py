@@ -16,7 +16,7 @@ def run_example(cwd: Path, **env: str) -> subprocess.CompletedProcess:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DXTRADE_", "MATCHTRADE_", "BROKERS_"))
+        if not k.startswith(("DXTRADE_", "MATCHTRADE_", "TRADELOCKER_", "PROJECTX_", "BROKERS_"))
     }
     return subprocess.run(
         [sys.executable, str(EXAMPLE)],
@@ -33,6 +33,8 @@ def test_without_credentials_it_uses_the_sandbox_and_says_so(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "sandbox" in done.stdout
     assert "balance 100000.00 USD" in done.stdout and "balance 10000.00 USD" in done.stdout
+    for platform in ("dxtrade", "matchtrade", "tradelocker", "projectx"):
+        assert f"\n{platform}:" in "\n" + done.stdout  # one demo login of each platform
 
 
 def test_configured_broker_from_dot_env(tmp_path, sandbox):

@@ -99,3 +99,10 @@ def test_capability_table_covers_every_platform_and_only_known_names():
     assert "DXTrade" in names and "MatchTrade" in names
     with pytest.raises(ValueError, match="unknown capability"):
         capabilities.check({"histroy": True})
+
+
+def test_a_slice_of_records_is_records_and_times_show_in_utc():
+    quotes = Records([Quote("x", s, Decimal(1), Decimal(2), NOW) for s in "abc"])
+    assert isinstance(quotes[:2], Records) and quotes[:2] == quotes[0:2]
+    assert isinstance(quotes[0], Quote)
+    assert "<td>2026-12-04 12:00:00 UTC</td>" in quotes._repr_html_()

@@ -155,10 +155,14 @@ def test_long_candle_ranges_are_fetched_in_windows(sandbox, mt):
     assert sandbox.count(CANDLES) == 1
 
 
+def test_candles_default_to_the_last_hundred(mt):
+    bars = mt().candles("EURUSD.", "1h")
+    assert len(bars) == 100 and bars[0].time < bars[-1].time
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({}, "since or count"),
         ({"since": datetime(2026, 3, 2)}, "no time zone"),
         ({"since": "2026-03-02", "until": "2026-03-01"}, "after until"),
         ({"count": 0}, "count"),

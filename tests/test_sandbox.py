@@ -473,3 +473,17 @@ def test_python_dash_m_prints_the_url_first() -> None:
     finally:
         process.terminate()
         process.wait(timeout=5)
+
+
+def test_platform_settings_can_be_changed_from_another_process():
+    """``POST /_sandbox/<platform>/settings``: the benchmark's way to page a history."""
+    import requests
+
+    with Sandbox() as sb:
+        ok = requests.post(f"{sb.url}/_sandbox/dxtrade/settings", json={"history_page_size": 3})
+        assert ok.status_code == 200 and sb.dxtrade.history_page_size == 3
+        for bad in ({"no_such_setting": 1}, {"_accounts": {}}, {"lock": None}):
+            answer = requests.post(f"{sb.url}/_sandbox/matchtrade/settings", json=bad)
+            assert answer.status_code == 400, bad
+        requests.post(f"{sb.url}/_sandbox/reset")
+        assert sb.dxtrade.history_page_size == 50

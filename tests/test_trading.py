@@ -127,6 +127,12 @@ def test_an_unknown_id_is_the_same_error_for_close_and_cancel_on_every_platform(
             call("999999")
 
 
+def test_a_close_names_the_position_it_closed(venue):
+    client = venue.make()
+    (position,) = client.positions()
+    assert client.close_position(position).position_id == position.id
+
+
 def test_an_order_result_is_not_taken_for_a_position(venue):
     client = venue.make()
     placed = client.place_order(venue.symbol, "BUY", venue.quantity)

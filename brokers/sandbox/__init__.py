@@ -85,9 +85,19 @@ Admin routes (not recorded, not faulted, no latency)
 ----------------------------------------------------
 ``GET /_sandbox/stats`` → stats; ``POST /_sandbox/clear``; ``POST /_sandbox/config``
 ``{"latency": 0.1}``; ``POST /_sandbox/expire`` (optional ``{"refresh": true}``);
-``POST /_sandbox/reset``. Each POST answers ``{"ok": true}``. ``POST /_sandbox/<platform>/<action>``
-calls that platform state's ``admin(action, payload)`` (404 when it has none, 400 on a bad
-payload): ``/_sandbox/dxtrade/quote`` ``{"symbol", "bid", "ask"}`` moves a DXtrade quote.
+``POST /_sandbox/reset``. Each POST answers ``{"ok": true}``. For ``<platform>`` one of
+``dxtrade``, ``matchtrade``, ``tradelocker``, ``projectx``:
+
+- ``POST /_sandbox/<platform>/settings`` ``{name: value, ...}`` sets that platform's settings
+  (the plain attributes listed under each platform below), all or none; a JSON list becomes a
+  tuple or set where the setting holds one. A name that is not a setting (unknown, private, a
+  method, ``lock``) → 400 ``{"error"}``. Answers ``{"ok": true, "settings": {...}}``. This is
+  how a sandbox in another process (``python -m brokers.sandbox``) is configured, e.g.
+  ``/_sandbox/dxtrade/settings`` ``{"history_page_size": 4}``; ``/_sandbox/reset`` restores
+  the defaults.
+- ``POST /_sandbox/<platform>/<action>`` calls that platform state's ``admin(action, payload)``
+  (404 when it has none, 400 on a bad payload): ``/_sandbox/dxtrade/quote`` ``{"symbol",
+  "bid", "ask"}`` moves a DXtrade quote.
 
 Seed data
 ---------

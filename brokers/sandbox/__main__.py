@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from .projectx_seed import PX_API_KEY, PX_USERS
 from .seed import DX_DOMAIN, DX_PASSWORD, DX_USERS, MT_BROKER_ID, MT_PASSWORD, MT_USERS
 from .server import Sandbox
+from .tradelocker_seed import TL_PASSWORD, TL_SERVER, TL_USERS
 
 
 def _port(text: str) -> int:
@@ -33,15 +34,20 @@ def _credentials() -> str:
     lines += [f"    user {user}: accounts {', '.join(codes)}" for user, codes in DX_USERS.items()]
     lines.append(f"  Match-Trader (broker id {MT_BROKER_ID!r}, password {MT_PASSWORD!r}):")
     lines += [f"    {email}: accounts {', '.join(ids)}" for email, ids in MT_USERS.items()]
+    for environment, users in TL_USERS.items():
+        server = TL_SERVER[environment]
+        lines.append(f"  TradeLocker {environment} (server {server!r}, password {TL_PASSWORD!r}):")
+        lines += [f"    {email}: accounts {', '.join(ids)}" for email, ids in users.items()]
     lines.append(f"  ProjectX (API key {PX_API_KEY!r}):")
-    lines += [f"    {user}: accounts {ids}" for user, ids in PX_USERS.items()]
+    lines += [f"    {user}: accounts {', '.join(map(str, ids))}" for user, ids in PX_USERS.items()]
     return "\n".join(lines)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m brokers.sandbox  (or: brokers sandbox)",
-        description="Loopback emulator of the DXtrade, Match-Trader and ProjectX REST APIs.",
+        description="Loopback emulator of the DXtrade, Match-Trader, TradeLocker and ProjectX "
+        "REST APIs.",
         epilog=_credentials(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -69,8 +75,20 @@ def _summary(sb: Sandbox) -> str:
         lines.append(
             f"             {email}: accounts {', '.join(ids)} (system {', '.join(systems)})"
         )
+    for environment, users in TL_USERS.items():
+        origin = sb.url if environment == "demo" else f"{sb.url}/live"
+        lines.append(
+            f"TradeLocker  {environment} origin: {origin}  (server {TL_SERVER[environment]!r}, "
+            f"password {TL_PASSWORD!r})"
+        )
+        lines += [
+            f"             {email}: accounts {', '.join(ids)}" for email, ids in users.items()
+        ]
     lines += [f"ProjectX     base URL: {sb.url}  (apiKey {PX_API_KEY!r})"]
-    lines += [f"             {user}: accounts {ids}" for user, ids in PX_USERS.items()]
+    lines += [
+        f"             {user}: accounts {', '.join(map(str, ids))}"
+        for user, ids in PX_USERS.items()
+    ]
     lines += [
         f"Admin:       GET {sb.url}/_sandbox/stats, POST /_sandbox/clear|config|expire|reset",
         f"Latency:     {sb.latency} s",

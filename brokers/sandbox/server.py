@@ -35,6 +35,18 @@ from .wire import (
 )
 
 SERVER_HEADER = "brokers-sandbox/1.0"
+PLATFORMS = ("dxtrade", "matchtrade", "tradelocker", "projectx")  # the state attributes
+_SETTING_TYPES = (bool, int, float, str, list, tuple, set, dict, type(None))
+
+
+def _is_setting(state: Any, name: str) -> bool:
+    """Whether ``name`` is a public setting of a platform state: an existing attribute holding
+    plain data (not private, not a method, not the lock)."""
+    if name.startswith("_") or name == "lock" or not hasattr(state, name):
+        return False
+    return isinstance(getattr(state, name), _SETTING_TYPES)
+
+
 ADMIN_PREFIX = "/_sandbox"
 _NO_BODY_STATUSES = (204, 304)
 
@@ -569,7 +581,7 @@ class Sandbox:
             self.expire_sessions(refresh=bool(payload.get("refresh", False)))
         elif (method, name) == ("POST", "reset"):
             self.reset()
-        elif method == "POST" and name.partition("/")[0] in ("dxtrade", "matchtrade"):
+        elif method == "POST" and name.partition("/")[0] in PLATFORMS:
             return self._admin_platform(name, payload)
         else:
             return json_response(404, {"error": f"unknown admin route {method} {path}"})
@@ -580,12 +592,31 @@ class Sandbox:
         (e.g. ``/_sandbox/dxtrade/quote``); 404 when it has none, 400 on ValueError."""
         platform, _, action = name.partition("/")
         state = getattr(self, platform)
+        if action == "settings":
+            return self._admin_settings(platform, state, payload)
         if not hasattr(state, "admin"):
             return json_response(404, {"error": f"unknown admin route POST /_sandbox/{name}"})
         try:
             return json_response(200, {"ok": True, **state.admin(action, payload)})
         except (ValueError, KeyError) as error:
             return json_response(400, {"error": str(error)})
+
+    @staticmethod
+    def _admin_settings(platform: str, state: Any, payload: dict[str, Any]) -> Response:
+        """``POST /_sandbox/<platform>/settings {name: value}``: set existing public settings
+        of that platform's state (e.g. ``{"history_page_size": 4}`` on ``dxtrade``), all or
+        none. A JSON list becomes a tuple or set where the setting holds one. 400 for a name
+        that is not a setting (unknown, private, a method or the lock)."""
+        bad = sorted(name for name in payload if not _is_setting(state, name))
+        if bad:
+            return json_response(400, {"error": f"unknown {platform} settings: {bad}"})
+        with state.lock:
+            for name, value in payload.items():
+                current = getattr(state, name)
+                if isinstance(value, list) and isinstance(current, (tuple, set)):
+                    value = type(current)(value)
+                setattr(state, name, value)
+        return json_response(200, {"ok": True, "settings": dict(payload)})
 
     def _admin_config(self, payload: dict[str, Any]) -> Response:
         unknown = sorted(set(payload) - {"latency"})

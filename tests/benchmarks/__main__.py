@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType
 
-from . import budget, concurrency, imports, memory, overhead
+from . import budget, concurrency, imports, memory, operations, overhead, vendor
 from .machine import describe
 from .report import Section, render_table, to_document
 from .sandbox_process import ROOT, SandboxProcess, keep_loopback_off_proxies
@@ -35,10 +35,17 @@ class Plan:
     latency_s: float = 0.1
     import_runs: int = 9
     memory_reads: int = 10_000
+    vendor_reads: int = 10
+    vendor_rounds: int = 20
 
 
 QUICK = Plan(
-    overhead_rounds=12, overhead_block=50, fanout_targets=16, import_runs=7, memory_reads=1000
+    overhead_rounds=12,
+    overhead_block=50,
+    fanout_targets=16,
+    import_runs=7,
+    memory_reads=1000,
+    vendor_rounds=8,
 )
 
 
@@ -86,6 +93,13 @@ def _run_sections(sb: SandboxProcess, plan: Plan) -> list[Section]:
         ),
         ("import time", lambda: imports.import_time(plan.import_runs)),
         ("memory", lambda: memory.memory_growth(sb, plan.memory_reads)),
+        ("trading operations", lambda: operations.requests_per_trading_operation(sb)),
+        (
+            "official TradeLocker client",
+            lambda: vendor.side_by_side(
+                sb, plan.vendor_reads, plan.vendor_rounds, plan.import_runs
+            ),
+        ),
     ]
     sections = []
     for name, step in steps:

@@ -159,6 +159,15 @@ class SandboxProcess:
         """Forget recorded requests; the connection count starts again from 0."""
         self._admin_call("POST", "clear")
 
+    def reset(self) -> None:
+        """Seed data and default settings again on every platform; no records, no faults."""
+        self._admin_call("POST", "reset")
+
+    def settings(self, platform: str, **values: Any) -> None:
+        """Set settings of one platform's state (``"dxtrade"``, ``"matchtrade"``,
+        ``"tradelocker"``, ``"projectx"``), e.g. ``settings("dxtrade", history_page_size=4)``."""
+        self._admin_call("POST", f"{platform}/settings", values)
+
     def set_latency(self, seconds: float) -> None:
         """Seconds the sandbox waits before answering each (non-admin) request."""
         self._admin_call("POST", "config", {"latency": seconds})
