@@ -21,8 +21,8 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from types import MappingProxyType
+from typing import Any, ClassVar, NamedTuple, TypeVar
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -80,14 +80,14 @@ Timeout = float | tuple[float, float]
 ClientT = TypeVar("ClientT", bound="BrokerClient")
 
 
-@dataclass(frozen=True)
-class Reply:
-    """A successful HTTP answer: status, headers, decoded JSON body (``None`` when empty)."""
+class Reply(NamedTuple):
+    """A successful HTTP answer: status, headers, decoded JSON body (``None`` when empty) and
+    the cookies it set. A named tuple: one is built for every answer, on the hot path."""
 
     status: int
     headers: Mapping[str, str]
     data: Any
-    cookies: dict[str, str] = field(default_factory=dict, repr=False)
+    cookies: Mapping[str, str] = MappingProxyType({})
 
 
 def _excerpt(text: str) -> str:
@@ -907,6 +907,8 @@ class BrokerClient:
                     excerpt=_excerpt(response.text),
                     hint="the base URL may point at a web page instead of the API",
                 )
+            if "Set-Cookie" not in response.headers:  # the jar is slow to walk: only if set
+                return Reply(status, response.headers, data)
             # Not dict(response.cookies): that raises when a name is set for two paths.
             cookies = {c.name: c.value for c in response.cookies if c.value is not None}
             return Reply(status, response.headers, data, cookies)
