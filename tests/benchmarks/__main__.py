@@ -13,13 +13,22 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType
 
-from . import budget, concurrency, imports, memory, operations, overhead, vendor
+from . import (
+    budget,
+    concurrency,
+    imports,
+    instructions,
+    memory,
+    operations,
+    overhead,
+    vendor,
+)
 from .machine import describe
 from .report import Section, render_table, to_document
 from .sandbox_process import ROOT, SandboxProcess, keep_loopback_off_proxies
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results.json"
-TIME_LIMIT_S = 270
+TIME_LIMIT_S = 400
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,7 @@ class Plan:
     memory_reads: int = 10_000
     vendor_reads: int = 10
     vendor_rounds: int = 20
+    instruction_reads: int = 200
 
 
 QUICK = Plan(
@@ -46,6 +56,7 @@ QUICK = Plan(
     import_runs=7,
     memory_reads=1000,
     vendor_rounds=8,
+    instruction_reads=50,
 )
 
 
@@ -99,6 +110,10 @@ def _run_sections(sb: SandboxProcess, plan: Plan) -> list[Section]:
             lambda: vendor.side_by_side(
                 sb, plan.vendor_reads, plan.vendor_rounds, plan.import_runs
             ),
+        ),
+        (
+            "instruction counts",
+            lambda: instructions.instruction_ratio(sb, plan.instruction_reads),
         ),
     ]
     sections = []
