@@ -140,6 +140,8 @@ class DXTrade(DXOrders, DXMarketData, BrokerClient):
         self._token: Secret | None = None
         self._session_timeout = self.idle_timeout
         self._accounts: list[Account] | None = None
+        # account argument -> (account code, currency): the same on every read once known
+        self._resolved: dict[str | None, tuple[str, str | None]] = {}
         self._portfolio_currencies: dict[str, str | None] = {}
         self._limits: dict[tuple[str, str], Mapping[str, Any] | None] = {}
 
@@ -234,6 +236,7 @@ class DXTrade(DXOrders, DXMarketData, BrokerClient):
         self._token = Secret(token)
         self._accounts = self._accounts if accounts is None else accounts
         self._portfolio_currencies.update(currencies)
+        self._resolved.clear()
         return True
 
     # ---------------------------------------------------------------- errors
@@ -311,7 +314,14 @@ class DXTrade(DXOrders, DXMarketData, BrokerClient):
         return self._portfolio_currencies[code]
 
     def _resolve(self, account: str | None) -> tuple[str, str | None]:
-        """The account code to use and its currency (from /users unless configured)."""
+        """The account code to use and its currency (from /users unless configured); worked
+        out once per account and kept, as the accounts list is."""
+        found = self._resolved.get(account)
+        if found is None:
+            found = self._resolved[account] = self._resolve_once(account)
+        return found
+
+    def _resolve_once(self, account: str | None) -> tuple[str, str | None]:
         code = account or self.account
         if code is not None and code == self.account and self.currency:
             return code, self.currency
