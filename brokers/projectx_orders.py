@@ -52,9 +52,12 @@ def on_grid(price: Decimal, tick: Decimal | None, name: str) -> Decimal:
     if tick is None or tick <= 0:
         raise ResponseError("the contract has no usable tickSize")
     if price % tick:
+        step = tick.normalize()  # the wire's 0.250000000 reads as 0.25
+        below = (price - price % tick).normalize()
+        above = (below + tick).normalize()
         raise ConfigurationError(
-            f"{name} {price} is not on the contract's tick grid (tick size {tick})",
-            hint=f"use a multiple of {tick}",
+            f"{name} {price} is not on the contract's tick grid (tick size {step})",
+            hint=f"use a multiple of {step}, e.g. {below} or {above}",
         )
     return price
 
