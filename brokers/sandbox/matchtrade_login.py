@@ -7,10 +7,6 @@ items 1-4.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -22,8 +18,10 @@ from .wire import (
     Response,
     empty_response,
     json_response,
+    jwt_claims,
     loads_exact,
     not_found_html,
+    sign_jwt,
 )
 
 TRADING_API_DOMAIN = "http://ta-sandbox-mtr:8080"
@@ -35,14 +33,6 @@ class Session:
     email: str
     account_uuid: str
     expires: float
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def iso_z(epoch: float, millis: bool = False) -> str:
@@ -97,25 +87,13 @@ class LoginRoutes:
             "authorities": ["EMAIL_READ", "PHONE_READ", "ROLE_USER", "USER"],
             "client_id": "mtr-sandbox",
         }
-        header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
-        payload = _b64url(json.dumps(claims, separators=(",", ":")).encode())
-        signing_input = f"{header}.{payload}"
-        signature = hmac.new(self._secret, signing_input.encode(), hashlib.sha256).digest()
         self._sessions[jti] = Session(email, selected.uuid, now + self.token_lifetime)
-        return f"{signing_input}.{_b64url(signature)}"
+        return sign_jwt(self._secret, claims)
 
     def _verify_jwt(self, token: str) -> Session | None:
         """The live session behind a JWT, or None (bad signature, unknown, expired)."""
-        parts = token.split(".")
-        if len(parts) != 3:
-            return None
-        expected = hmac.new(self._secret, f"{parts[0]}.{parts[1]}".encode(), hashlib.sha256)
-        try:
-            valid = hmac.compare_digest(_b64url_decode(parts[2]), expected.digest())
-            claims = json.loads(_b64url_decode(parts[1])) if valid else None
-        except ValueError:
-            return None
-        session = self._sessions.get(str(claims.get("jti"))) if isinstance(claims, dict) else None
+        claims = jwt_claims(self._secret, token)
+        session = self._sessions.get(str(claims.get("jti"))) if claims else None
         if session is None or time.time() >= session.expires:
             return None
         return session

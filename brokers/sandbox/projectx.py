@@ -9,10 +9,7 @@ problem-details JSON; rate limits answer 429 with an empty body (§11).
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
-import json
 import re
 import threading
 import time
@@ -32,8 +29,10 @@ from .wire import (
     dumps,
     empty_response,
     json_response,
+    jwt_claims,
     loads_exact,
     method_not_allowed,
+    sign_jwt,
 )
 
 PREFIX = "/api/"
@@ -135,14 +134,6 @@ def parse_time(value: str) -> float | None:
     except ValueError:
         return None
     return moment.timestamp() + (float("0." + fraction) if fraction else 0.0)
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 class _BadRequest(Exception):
@@ -356,25 +347,12 @@ class ProjectXState:
         now = time.time()
         jti = uuid.uuid4().hex
         claims = {"sub": user, "jti": jti, "iat": int(now), "exp": int(now + self.token_lifetime)}
-        header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-        signing_input = header + "." + _b64url(json.dumps(claims).encode())
-        signature = hmac.new(self._secret, signing_input.encode(), hashlib.sha256).digest()
         self._sessions[jti] = (user, now + self.token_lifetime)
-        return signing_input + "." + _b64url(signature)
+        return sign_jwt(self._secret, claims)
 
     def _claims(self, token: str) -> dict[str, Any] | None:
         """The claims of a token this sandbox signed (expired or not), else None."""
-        parts = token.split(".")
-        if len(parts) != 3:
-            return None
-        expected = hmac.new(self._secret, f"{parts[0]}.{parts[1]}".encode(), hashlib.sha256)
-        try:
-            if not hmac.compare_digest(_b64url_decode(parts[2]), expected.digest()):
-                return None
-            claims = json.loads(_b64url_decode(parts[1]))
-        except ValueError:
-            return None
-        return claims if isinstance(claims, dict) else None
+        return jwt_claims(self._secret, token)
 
     @staticmethod
     def _bearer(req: RecordedRequest) -> str:

@@ -13,10 +13,6 @@ the account state are positional rows laid out by ``/trade/config`` (§5).
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import threading
 import time
 import uuid
@@ -57,9 +53,11 @@ from .wire import (
     Response,
     empty_response,
     json_response,
+    jwt_claims,
     loads_exact,
     method_not_allowed,
     not_found_html,
+    sign_jwt,
 )
 
 PREFIXES = {"/backend-api": "demo", "/demo/backend-api": "demo", "/live/backend-api": "live"}
@@ -88,14 +86,6 @@ _TRADE_ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("trade/positions/{id}", "PATCH"): ("_modify_position", "MODIFY_POSITION"),
     ("trade/positions/{id}", "DELETE"): ("_close_position", None),
 }
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def _iso_ms(epoch: float) -> str:
@@ -352,26 +342,13 @@ class TradeLockerState(TradingMixin):
             "exp": int(now + lifetime),
             "jti": jti,
         }
-        header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
-        payload = _b64url(json.dumps(claims, separators=(",", ":")).encode())
-        signing_input = f"{header}.{payload}"
-        signature = hmac.new(self._secret, signing_input.encode(), hashlib.sha256).digest()
         self._tokens[jti] = (env, email, kind, now + lifetime)
-        return f"{signing_input}.{_b64url(signature)}"
+        return sign_jwt(self._secret, claims)
 
     def _verify(self, token: str, env: str, kind: str) -> tuple[str, str] | None:
         """``(jti, email)`` of a live token of ``kind`` issued by ``env``, else None."""
-        parts = token.split(".")
-        if len(parts) != 3:
-            return None
-        expected = hmac.new(self._secret, f"{parts[0]}.{parts[1]}".encode(), hashlib.sha256)
-        try:
-            if not hmac.compare_digest(_b64url_decode(parts[2]), expected.digest()):
-                return None
-            claims = json.loads(_b64url_decode(parts[1]))
-        except ValueError:
-            return None
-        jti = str(claims.get("jti")) if isinstance(claims, dict) else ""
+        claims = jwt_claims(self._secret, token)
+        jti = str(claims.get("jti")) if claims else ""
         live = self._tokens.get(jti)
         if live is None or live[0] != env or live[2] != kind or time.time() >= live[3]:
             return None

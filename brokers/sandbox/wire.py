@@ -6,6 +6,9 @@ formatting. Nothing here knows about DXtrade or Match-Trader.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import time
 from dataclasses import dataclass, field
@@ -210,3 +213,35 @@ def iso_time(epoch: float, millis: bool = True) -> str:
     if not millis:
         return base + "Z"
     return f"{base}.{int(epoch * 1000) % 1000:03d}Z"
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def sign_jwt(secret: bytes, claims: dict[str, Any]) -> str:
+    """An HS256 JWT of ``claims`` (the session tokens the platforms hand out)."""
+    header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
+    payload = _b64url(json.dumps(claims, separators=(",", ":")).encode())
+    signing_input = f"{header}.{payload}"
+    signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{_b64url(signature)}"
+
+
+def jwt_claims(secret: bytes, token: str) -> dict[str, Any] | None:
+    """The claims of a JWT signed with ``secret`` (expired or not), else ``None``."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    expected = hmac.new(secret, f"{parts[0]}.{parts[1]}".encode(), hashlib.sha256).digest()
+    try:
+        if not hmac.compare_digest(_b64url_decode(parts[2]), expected):
+            return None
+        claims = json.loads(_b64url_decode(parts[1]))
+    except ValueError:
+        return None
+    return claims if isinstance(claims, dict) else None
