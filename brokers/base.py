@@ -961,6 +961,15 @@ class BrokerClient:
         return RequestRejectedError(text or "the platform refused the request", **kw)
 
 
+def answer_lost(exc: BaseException) -> bool:
+    """True when a write's answer was lost, so it may or may not have been executed: the
+    connection failed or timed out, the server failed or throttled after receiving it, or a
+    2xx answer could not be read (a ``ResponseError`` without a status comes from reading one)."""
+    if isinstance(exc, (NetworkError, ServerError, RateLimitError)):
+        return True
+    return isinstance(exc, ResponseError) and (exc.status or 200) < 300
+
+
 def replace_error(error: BrokerError, cls: type[BrokerError], **changes: Any) -> BrokerError:
     """A copy of ``error`` as another class (keeping status, code, method, path, excerpt)."""
     kw = {

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from . import orders as checks
-from .base import Reply, log
+from .base import Reply, answer_lost, log
 from .dxtrade_wire import (
     client_code,
     first_leg,
@@ -34,7 +34,6 @@ from .dxtrade_wire import (
 from .exceptions import (
     BrokerError,
     ConfigurationError,
-    NetworkError,
     OrderOutcomeUnknownError,
     RateLimitError,
     RequestRejectedError,
@@ -55,13 +54,6 @@ API = "/dxsca-web"
 def _duplicate(exc: BaseException) -> bool:
     """DXtrade's "Order with this id already exists": the order code is taken (409/100)."""
     return isinstance(exc, RequestRejectedError) and exc.status == 409 and exc.code == "100"
-
-
-def _lost(exc: BrokerError) -> bool:
-    """True when a write's answer was lost: it may or may not have been executed."""
-    if isinstance(exc, (NetworkError, ServerError, RateLimitError)):
-        return True
-    return isinstance(exc, ResponseError) and exc.status is not None and 200 <= exc.status < 300
 
 
 def _stands_as_sent(items: list[Mapping[str, Any]], body: Mapping[str, Any]) -> bool:
@@ -319,7 +311,7 @@ class DXOrders:
                 "DELETE", path, params=params, headers={"If-Match": etag}, write=True
             )
         except BrokerError as exc:
-            if _lost(exc):
+            if answer_lost(exc):
                 raise OrderOutcomeUnknownError(
                     f"the answer to cancelling order {ref} was lost",
                     sent={"action": "cancel", "account": code, "order_codes": codes},
@@ -380,7 +372,7 @@ class DXOrders:
         except BrokerError as exc:
             if _duplicate(exc):  # the caller's own client_order_id, already used: placed
                 return self._already_placed(code, order["orderCode"])
-            if not _lost(exc):
+            if not answer_lost(exc):
                 raise
             lost = exc
         self._wait_before_resend(lost)
@@ -587,11 +579,11 @@ class DXOrders:
             try:
                 reply = self._call("PUT", path, json=body, headers={"If-Match": etag}, write=True)
             except BrokerError as exc:
-                if number == 0 and not _lost(exc):
+                if number == 0 and not answer_lost(exc):
                     raise  # refused (a 412 goes back to the caller to re-read): nothing changed
                 raise OrderOutcomeUnknownError(
                     f"the answer to modifying order {client_code(target)} was lost"
-                    if _lost(exc)
+                    if answer_lost(exc)
                     else f"modifying order {client_code(target)} stopped half-way: {exc.message}",
                     sent={"action": "modify", "account": code, "bodies": bodies},
                     client_order_id=client_code(target),
@@ -701,7 +693,7 @@ class DXOrders:
         try:
             reply = self._call(method, path, json=body, headers=headers, params=params, write=True)
         except BrokerError as exc:
-            if _lost(exc):
+            if answer_lost(exc):
                 raise OrderOutcomeUnknownError(
                     f"the answer to setting the {kind.lower()} protection of position "
                     f"{position.id} was lost",

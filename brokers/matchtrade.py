@@ -19,7 +19,7 @@ from typing import Any, cast
 from requests.cookies import remove_cookie_by_name
 
 from . import orders as checks
-from .base import BrokerClient, Reply, log, replace_error
+from .base import BrokerClient, Reply, answer_lost, log, replace_error
 from .exceptions import (
     AccessDeniedError,
     AccountLockedError,
@@ -27,13 +27,10 @@ from .exceptions import (
     BotProtectionError,
     BrokerError,
     ConfigurationError,
-    NetworkError,
     OrderOutcomeUnknownError,
     OrderRejectedError,
-    RateLimitError,
     RequestRejectedError,
     ResponseError,
-    ServerError,
 )
 from .matchtrade_market import MTMarketData
 from .matchtrade_wire import (
@@ -672,9 +669,7 @@ class MatchTrade(MTMarketData, BrokerClient):
             with self._parsing("POST", path):
                 status = operation_status(reply.data, reply.status, endpoint)
         except BrokerError as exc:
-            if isinstance(exc, (NetworkError, ServerError, RateLimitError)) or (
-                isinstance(exc, ResponseError) and (exc.status or 200) < 300
-            ):
+            if answer_lost(exc):
                 raise OrderOutcomeUnknownError(
                     f"the answer to {endpoint} was lost ({type(exc).__name__})",
                     sent=sent,

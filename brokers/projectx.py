@@ -20,16 +20,14 @@ from typing import Any
 
 from . import orders as checks
 from . import timeframes
-from .base import BrokerClient, Reply, log, replace_error
+from .base import BrokerClient, Reply, answer_lost, log, replace_error
 from .exceptions import (
     AccessDeniedError,
     AuthenticationError,
     BrokerError,
     ConfigurationError,
-    NetworkError,
     OrderOutcomeUnknownError,
     OrderRejectedError,
-    RateLimitError,
     RequestRejectedError,
     ResponseError,
     ServerError,
@@ -97,13 +95,6 @@ _LOGIN_HINTS = {
 def firm_url(base_url: str) -> str:
     """The REST host of a firm preset (``"topstepx"``), or ``base_url`` as it is."""
     return FIRMS.get(str(base_url).strip().lower(), base_url)
-
-
-def _lost(exc: BrokerError) -> bool:
-    """A write's answer was lost: it may or may not have been executed (sheet §12.1, §13)."""
-    if isinstance(exc, (NetworkError, ServerError, RateLimitError)):
-        return True
-    return isinstance(exc, ResponseError) and (exc.status or 200) < 300
 
 
 class ProjectX(PXOrders, BrokerClient):
@@ -317,7 +308,7 @@ class ProjectX(PXOrders, BrokerClient):
         try:
             reply = self._call("POST", API + endpoint, json=body, write=True)
         except BrokerError as exc:
-            if _lost(exc):
+            if answer_lost(exc):
                 raise OrderOutcomeUnknownError(
                     f"the answer to {endpoint} was lost ({type(exc).__name__})",
                     sent=sent,

@@ -19,14 +19,12 @@ from decimal import Decimal
 from typing import Any
 
 from . import orders as checks
+from .base import answer_lost
 from .exceptions import (
     BrokerError,
     ConfigurationError,
-    NetworkError,
     OrderOutcomeUnknownError,
-    RateLimitError,
     ResponseError,
-    ServerError,
 )
 from .models import Order, OrderResult, Position
 from .parsing import text
@@ -106,9 +104,7 @@ class TradeLocker(TradeLockerSession):
             )
             return data
         except BrokerError as exc:
-            if isinstance(exc, (NetworkError, ServerError, RateLimitError)) or (
-                isinstance(exc, ResponseError) and (exc.status or 200) < 300
-            ):
+            if answer_lost(exc):
                 raise OrderOutcomeUnknownError(
                     f"the answer to {sent['action']} was lost ({type(exc).__name__}); it was "
                     "not sent again",
